@@ -1,0 +1,165 @@
+"""Products, certificates and manufacturer authorisations (SPEC 3.2)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import TimestampMixin, db, enum_column
+from core.i18n import _l
+
+
+class DeviceType(enum.StrEnum):
+    """Kinds of gas safety device (附件3)."""
+
+    leak_alarm = "leak_alarm"
+    self_closing_valve = "self_closing_valve"
+
+
+class Usage(enum.StrEnum):
+    """Alarm usage: household (GB 15322.2) or commercial (GB 15322.1)."""
+
+    household = "household"
+    commercial = "commercial"
+
+
+class Tier(enum.StrEnum):
+    """Product tier: 低档 / 中档 / 高档."""
+
+    low = "low"
+    mid = "mid"
+    high = "high"
+
+
+TIER_ORDER = (Tier.low, Tier.mid, Tier.high)
+
+
+class ProductStatus(enum.StrEnum):
+    """Lifecycle of a product declaration."""
+
+    draft = "draft"
+    submitted = "submitted"
+    valid = "valid"
+    invalid = "invalid"
+    withdrawn = "withdrawn"
+
+
+class CertificateKind(enum.StrEnum):
+    """Certificate kinds of 附件3 一、1 and the valve type test report."""
+
+    pattern_approval = "pattern_approval"
+    explosion_proof = "explosion_proof"
+    fire_product = "fire_product"
+    type_test_report = "type_test_report"
+
+
+class CertificateStatus(enum.StrEnum):
+    """States of the national certification register."""
+
+    valid = "valid"
+    suspended = "suspended"
+    revoked = "revoked"
+    cancelled = "cancelled"
+    expired = "expired"
+
+
+DEVICE_TYPE_TITLES = {DeviceType.leak_alarm: _l("燃气泄漏报警装置"), DeviceType.self_closing_valve: _l("安全自闭阀")}
+USAGE_TITLES = {Usage.household: _l("家用"), Usage.commercial: _l("商用")}
+TIER_TITLES = {Tier.low: _l("低档"), Tier.mid: _l("中档"), Tier.high: _l("高档")}
+PRODUCT_STATUS_TITLES = {
+    ProductStatus.draft: _l("草稿"),
+    ProductStatus.submitted: _l("已提交"),
+    ProductStatus.valid: _l("有效"),
+    ProductStatus.invalid: _l("无效"),
+    ProductStatus.withdrawn: _l("已撤回"),
+}
+CERTIFICATE_KIND_TITLES = {
+    CertificateKind.pattern_approval: _l("计量器具型式批准证书"),
+    CertificateKind.explosion_proof: _l("防爆合格证"),
+    CertificateKind.fire_product: _l("消防产品认证证书（现为 CCC 强制性产品认证）"),
+    CertificateKind.type_test_report: _l("型式检验报告"),
+}
+CERTIFICATE_STATUS_TITLES = {
+    CertificateStatus.valid: _l("有效"),
+    CertificateStatus.suspended: _l("暂停"),
+    CertificateStatus.revoked: _l("撤销"),
+    CertificateStatus.cancelled: _l("注销"),
+    CertificateStatus.expired: _l("过期"),
+}
+
+
+class Product(TimestampMixin, db.Model):
+    """A device model offered by a supplier, with its declared features, standards and prices."""
+
+    __tablename__ = "product"
+    __table_args__ = (
+        CheckConstraint("price_fen >= 0 AND install_fee_fen >= 0", name="prices_not_negative"),
+        CheckConstraint("early_price_fen IS NULL OR (early_price_fen >= 0 AND early_price_until IS NOT NULL)",
+                        name="early_price_has_end"),
+        CheckConstraint("(device_type = 'leak_alarm') = (usage IS NOT NULL)", name="usage_for_alarms"),
+        CheckConstraint("warranty_months >= 0", name="warranty_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id"), index=True)
+    device_type: Mapped[DeviceType] = enum_column(DeviceType, "device_type")
+    usage: Mapped[Usage | None] = enum_column(Usage, "usage", nullable=True)
+    tier: Mapped[Tier] = enum_column(Tier, "tier")
+    brand: Mapped[str] = mapped_column(String(100))
+    manufacturer: Mapped[str] = mapped_column(String(200))
+    model: Mapped[str] = mapped_column(String(100), index=True)
+    #: Feature ids from the vocabulary of SPEC section 5.
+    features: Mapped[list] = mapped_column(JSON, default=list)
+    #: Declared standards with edition, e.g. "GB 15322.2-2019".
+    standards: Mapped[list] = mapped_column(JSON, default=list)
+    price_fen: Mapped[int] = mapped_column(Integer)
+    install_fee_fen: Mapped[int] = mapped_column(Integer)
+    #: Limited-time price for early applicants (附件1 四(五) 差别化激励).
+    early_price_fen: Mapped[int | None] = mapped_column(Integer)
+    early_price_until: Mapped[date | None] = mapped_column(Date)
+    warranty_months: Mapped[int] = mapped_column(Integer, default=12)
+    service_content: Mapped[str | None] = mapped_column(Text)
+    #: Has data transmission (derived from features; promoted by 附件1 四(二)).
+    smart: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    status: Mapped[ProductStatus] = enum_column(ProductStatus, "product_status", default=ProductStatus.draft)
+    #: The validator's last verdict (SPEC section 5 output) for display.
+    verdict: Mapped[dict | None] = mapped_column(JSON)
+    #: Stored upload name of the manufacturer's authorisation letter (授权书), when not the manufacturer.
+    authorisation_file: Mapped[str | None] = mapped_column(String(100))
+    is_own_manufacture: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+
+    supplier = relationship("Supplier", backref="products")
+    certificates: Mapped[list[Certificate]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="Certificate.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Product {self.id} {self.model} {self.tier}>"
+
+
+class Certificate(TimestampMixin, db.Model):
+    """A certificate bound to a product model."""
+
+    __tablename__ = "certificate"
+    __table_args__ = (CheckConstraint("valid_from IS NULL OR valid_from <= valid_until", name="validity_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[CertificateKind] = enum_column(CertificateKind, "certificate_kind")
+    number: Mapped[str] = mapped_column(String(100))
+    issuer: Mapped[str] = mapped_column(String(200))
+    #: The standard edition the model was tested against, e.g. "GB 15322.2-2019".
+    standard_edition: Mapped[str | None] = mapped_column(String(100))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    status: Mapped[CertificateStatus] = enum_column(
+        CertificateStatus, "certificate_status", default=CertificateStatus.valid
+    )
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    #: Stored upload name of the scan (PDF/PNG/JPEG).
+    scan_file: Mapped[str | None] = mapped_column(String(100))
+
+    product: Mapped[Product] = relationship(back_populates="certificates")

@@ -1,0 +1,5 @@
+"""Pages of the catalog package."""
+
+from flask import Blueprint
+
+bp = Blueprint("catalog", __name__)

@@ -1,0 +1,5 @@
+"""Pages of the complaints package."""
+
+from flask import Blueprint
+
+bp = Blueprint("complaints", __name__)

@@ -1,0 +1,88 @@
+"""Account forms."""
+
+from __future__ import annotations
+
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
+
+from core.accounts.models import ORGANISATION_KIND_TITLES, RESIDENT_KIND_TITLES
+from core.forms import BaseForm, mobile_number, strip_filter
+from core.i18n import _l
+from core.permissions import ROLE_TITLES
+
+PASSWORD_RULES = [InputRequired(), Length(min=10, max=128, message=_l("密码长度应为 10 到 128 个字符。"))]
+
+
+class LoginForm(BaseForm):
+    """Log in with email or mobile number."""
+
+    identifier = StringField(_l("邮箱或手机号码"), validators=[InputRequired(), Length(max=254)],
+                             filters=[strip_filter], render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("密码"), validators=[InputRequired(), Length(max=128)],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("在此设备上保持登录"))
+
+
+class ContactFieldsMixin:
+    """Email and/or mobile number: at least one is needed to log in."""
+
+    email = EmailField(_l("邮箱"), validators=[Optional(), Email(message=_l("请输入有效的邮箱地址。")),
+                                              Length(max=254)], filters=[strip_filter])
+    phone = StringField(_l("手机号码"), validators=[Optional(), mobile_number], filters=[strip_filter],
+                        description=_l("可用手机号码登录；号码加密保存。"))
+
+    def validate_email(self, field) -> None:
+        if not field.data and not self.phone.data:
+            raise ValidationError(_l("请填写邮箱或手机号码（至少一项）。"))
+
+
+class ResidentRegistrationForm(ContactFieldsMixin, BaseForm):
+    """Self-registration of a household or an organisation."""
+
+    display_name = StringField(_l("姓名或单位名称"), validators=[InputRequired(), Length(max=100)],
+                               filters=[strip_filter])
+    resident_kind = RadioField(_l("用户类型"), choices=list(RESIDENT_KIND_TITLES.items()),
+                               default="household", validators=[InputRequired()])
+    organisation_kind = SelectField(_l("单位类别"), choices=[("", _l("（居民用户无需选择）"))]
+                                    + list(ORGANISATION_KIND_TITLES.items()), validators=[Optional()])
+    home_district = SelectField(_l("所在区县"), coerce=int, validators=[InputRequired()])
+    password = PasswordField(_l("密码"), validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("确认密码"), validators=[InputRequired(), EqualTo(
+        "password", message=_l("两次输入的密码不一致。"))], render_kw={"autocomplete": "new-password"})
+
+    def validate_organisation_kind(self, field) -> None:
+        if self.resident_kind.data == "organisation" and not field.data:
+            raise ValidationError(_l("单位用户请选择单位类别。"))
+
+
+class PasswordChangeForm(BaseForm):
+    """Change one's own password."""
+
+    current_password = PasswordField(_l("当前密码"), validators=[InputRequired()],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(_l("新密码"), validators=PASSWORD_RULES,
+                                 render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("确认新密码"), validators=[InputRequired(), EqualTo(
+        "new_password", message=_l("两次输入的密码不一致。"))], render_kw={"autocomplete": "new-password"})
+
+
+class AdminUserForm(ContactFieldsMixin, BaseForm):
+    """An admin creates an official, regulator, inspector or admin account."""
+
+    display_name = StringField(_l("姓名"), validators=[InputRequired(), Length(max=100)], filters=[strip_filter])
+    role = SelectField(_l("角色"), choices=[(r.value, t) for r, t in ROLE_TITLES.items()
+                                            if r.value not in ("resident", "supplier")])
+    district = SelectField(_l("区县（区县经济信息部门和安检员必填）"), coerce=int, validators=[Optional()])
+    password = PasswordField(_l("初始密码"), validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
+
+
+class GrantRoleForm(BaseForm):
+    """Add a role to an existing account."""
+
+    role = SelectField(_l("角色"), choices=[(r.value, t) for r, t in ROLE_TITLES.items()
+                                            if r.value not in ("resident", "supplier")])
+    district = SelectField(_l("区县"), coerce=int, validators=[Optional()])
+
+
+class EmptyForm(BaseForm):
+    """A form with only the CSRF token, for POST buttons."""

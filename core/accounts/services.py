@@ -1,0 +1,139 @@
+"""Account services: registration, role grants, passwords, preferences. They flush; callers commit."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core import audit
+from core.accounts.models import OrganisationKind, ResidentKind, RoleGrant, User
+from core.crypto import blind_index
+from core.db import db, now_utc
+from core.errors import DomainError
+from core.i18n import _
+from core.permissions import DISTRICT_SCOPED, Role
+
+
+def find_by_login(identifier: str) -> User | None:
+    """Find a user by email or mobile number (through its blind index)."""
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return None
+    if "@" in identifier:
+        return db.session.scalar(select(User).where(User.email == identifier.lower()))
+    digits = identifier.replace(" ", "").replace("-", "")
+    return db.session.scalar(select(User).where(User.phone_index == blind_index(digits, purpose="phone")))
+
+
+def authenticate(identifier: str, password: str) -> User | None:
+    """Return the active user for these credentials, else None (never says which part was wrong)."""
+    user = find_by_login(identifier)
+    if user is None or not user.active or not user.check_password(password):
+        if user is None:
+            # Spend comparable time so that response time does not reveal whether the account exists.
+            User(password_hash=_DUMMY_HASH).check_password(password)
+        return None
+    user.last_login_at = now_utc()
+    return user
+
+
+_DUMMY_HASH = "scrypt:32768:8:1$dummysaltdummys$" + "0" * 128
+
+
+def _check_unique(email: str | None, phone: str | None) -> None:
+    if email and db.session.scalar(select(User.id).where(User.email == email)):
+        raise DomainError(_("该邮箱已注册。"), field="email")
+    if phone and db.session.scalar(
+        select(User.id).where(User.phone_index == blind_index(phone, purpose="phone"))
+    ):
+        raise DomainError(_("该手机号码已注册。"), field="phone")
+
+
+def create_user(*, email: str | None, phone: str | None, password: str, display_name: str,
+                actor: User | None, roles: list[tuple[Role, int | None]] = (),
+                resident_kind: ResidentKind | None = None,
+                organisation_kind: OrganisationKind | None = None,
+                home_district_id: int | None = None, supplier_id: int | None = None,
+                locale: str | None = None) -> User:
+    """Create an account with its role grants; district-scoped roles need a district."""
+    email = email.strip().lower() if email else None
+    if not email and not phone:
+        raise DomainError(_("请填写邮箱或手机号码。"), field="email")
+    _check_unique(email, phone)
+    user = User(email=email, display_name=display_name, resident_kind=resident_kind,
+                organisation_kind=organisation_kind if resident_kind == ResidentKind.organisation else None,
+                home_district_id=home_district_id, supplier_id=supplier_id, locale=locale)
+    user.set_phone(phone)
+    user.set_password(password)
+    db.session.add(user)
+    for role, district_id in roles:
+        _add_grant(user, role, district_id)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise DomainError(_("该账号已存在。"), field="email") from exc
+    audit.record(actor or user, "user.created", user, {
+        "email": (None, email), "roles": (None, sorted(f"{r}:{d or ''}" for r, d in roles)),
+    })
+    return user
+
+
+def _add_grant(user: User, role: Role, district_id: int | None) -> None:
+    if role in DISTRICT_SCOPED and district_id is None:
+        raise DomainError(_("该角色必须指定区县。"), field="district")
+    if role not in DISTRICT_SCOPED:
+        district_id = None
+    if any(g.role == role and g.district_id == district_id for g in user.grants):
+        return
+    user.grants.append(RoleGrant(role=role, district_id=district_id))
+
+
+def grant_role(user: User, role: Role, *, district_id: int | None, actor: User) -> None:
+    """Give a user one more role (scoped to a district where needed)."""
+    before = sorted(f"{g.role}:{g.district_id or ''}" for g in user.grants)
+    _add_grant(user, role, district_id)
+    db.session.flush()
+    after = sorted(f"{g.role}:{g.district_id or ''}" for g in user.grants)
+    audit.record(actor, "user.role_granted", user, {"roles": (before, after)})
+
+
+def revoke_grant(user: User, grant_id: int, *, actor: User) -> None:
+    """Remove one role grant from a user."""
+    grant = next((g for g in user.grants if g.id == grant_id), None)
+    if grant is None:
+        raise DomainError(_("未找到该角色授权。"))
+    if user.id == actor.id and grant.role == Role.admin:
+        raise DomainError(_("不能撤销自己的管理员角色。"))
+    before = sorted(f"{g.role}:{g.district_id or ''}" for g in user.grants)
+    user.grants.remove(grant)
+    db.session.flush()
+    after = sorted(f"{g.role}:{g.district_id or ''}" for g in user.grants)
+    audit.record(actor, "user.role_revoked", user, {"roles": (before, after)})
+
+
+def set_active(user: User, active: bool, *, actor: User) -> None:
+    """Enable or disable an account."""
+    if user.id == actor.id and not active:
+        raise DomainError(_("不能停用自己的账号。"))
+    before = user.active
+    user.active = active
+    db.session.flush()
+    audit.record(actor, "user.activation_changed", user, {"active": (before, active)})
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    """Change one's own password after checking the current one."""
+    if not user.check_password(current):
+        raise DomainError(_("当前密码不正确。"), field="current_password")
+    user.set_password(new)
+    db.session.flush()
+    audit.record(user, "user.password_changed", user, {})
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Remember a user's preferred language."""
+    before = user.locale
+    user.locale = locale
+    db.session.flush()
+    audit.record(user, "user.locale_changed", user, {"locale": (before, locale)})

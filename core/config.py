@@ -1,0 +1,89 @@
+"""Configuration from environment variables (SPEC section 8)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+DEV_SECRET_KEY = "dev-secret-key-not-for-production"  # noqa: S105 - refused outside development
+DEV_DATA_KEY = "ZGV2LWRhdGEta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE="  # base64 of 32 bytes, development only
+TRANSLATION_DOMAINS = ("core", "catalog", "registry", "payments", "orders", "complaints", "reports")
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete for the chosen environment."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the configuration: defaults, then the environment, then explicit overrides (tests)."""
+    overrides = dict(overrides or {})
+    env_name = overrides.get("ENV_NAME") or _env("APP_ENV", "development")
+    cfg: dict = {
+        "ENV_NAME": env_name,
+        "SECRET_KEY": _env("SECRET_KEY", DEV_SECRET_KEY),
+        "DATA_KEY": _env("DATA_KEY", DEV_DATA_KEY if env_name != "production" else None),
+        "SQLALCHEMY_DATABASE_URI": _env(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'app.sqlite3'}"
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SEARCH_INDEX_DIR": _env("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index")),
+        "UPLOAD_DIR": _env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads")),
+        "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
+        "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
+        "STRIPE_API_BASE": _env("STRIPE_API_BASE", "http://127.0.0.1:5000/_stripe"),
+        "STRIPE_API_KEY": _env("STRIPE_API_KEY", "sk_test_local"),
+        "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET", "whsec_local_development_secret"),
+        "STRIPE_STUB_DATABASE_URL": _env(
+            "STRIPE_STUB_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'stripe_stub.sqlite3'}"
+        ),
+        "STRIPE_STUB_WEBHOOK_URL": _env("STRIPE_STUB_WEBHOOK_URL", "http://127.0.0.1:5000/payments/webhook"),
+        "STRIPE_STUB_EMBEDDED": _env("STRIPE_STUB_EMBEDDED", "1") == "1",
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "BABEL_TRANSLATION_DIRECTORIES": ";".join(
+            [str(PROJECT_ROOT / "translations")] * len(TRANSLATION_DOMAINS)
+        ),
+        "BABEL_DOMAIN": ";".join(TRANSLATION_DOMAINS),
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env_name == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": env_name == "production",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PRICE_MONITOR_THRESHOLD_PERCENT": 20,
+        "CERTIFICATE_EXPIRY_WARNING_DAYS": 60,
+    }
+    cfg.update(overrides)
+    cfg["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    check_config(cfg)
+    return cfg
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept postgres:// and postgresql:// and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def check_config(cfg: dict) -> None:
+    """Refuse to start production with development secrets."""
+    if cfg["ENV_NAME"] != "production":
+        return
+    if not cfg.get("SECRET_KEY") or cfg["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise ConfigError("SECRET_KEY must be set to a secret value in production.")
+    if not cfg.get("DATA_KEY") or cfg["DATA_KEY"] == DEV_DATA_KEY:
+        raise ConfigError("DATA_KEY must be set in production (base64 of 32 random bytes).")

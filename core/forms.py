@@ -1,0 +1,44 @@
+"""Form base class and shared field helpers."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import ValidationError
+
+from core.i18n import _l
+
+
+class BaseForm(FlaskForm):
+    """All forms: CSRF-protected, translated messages from WTForms' own catalogue via Flask-Babel."""
+
+    class Meta:
+        def get_translations(self, form):  # WTForms' built-in messages in the active locale
+            from flask_babel import get_locale  # noqa: PLC0415
+
+            from wtforms.i18n import get_translations  # noqa: PLC0415
+
+            locale = get_locale()
+            languages = ["zh"] if locale is None or locale.language == "zh" else ["en"]
+            return get_translations(languages)
+
+
+def strip_filter(value):
+    """Trim surrounding white space of text input."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def mobile_number(_form, field) -> None:
+    """A mainland mobile number: 11 digits starting with 1."""
+    value = (field.data or "").replace(" ", "").replace("-", "")
+    if value and (len(value) != 11 or not value.isdigit() or not value.startswith("1")):
+        raise ValidationError(_l("请输入 11 位手机号码。"))
+    field.data = value or None
+
+
+def attach_domain_error(form, exc) -> bool:
+    """Show a DomainError next to the field it names; returns False when it names no field of the form."""
+    field = getattr(form, exc.field or "", None)
+    if field is None or not hasattr(field, "errors"):
+        return False
+    field.errors = [*field.errors, exc.message]
+    return True

@@ -1,0 +1,127 @@
+"""HTTP plumbing: error pages and JSON errors, security headers, template helpers."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlencode
+
+from flask import g, jsonify, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from core import nav
+from core.errors import DomainError
+from core.i18n import LOCALES, _, date_local, datetime_local, money
+from core.permissions import Role, wants_json
+
+def _error_text(code: int) -> tuple[str, str]:
+    titles = {
+        400: _("请求有误"), 401: _("需要登录"), 403: _("无权访问"), 404: _("页面不存在"),
+        405: _("不支持的请求方法"), 409: _("操作冲突"), 413: _("文件过大"), 429: _("请求过于频繁"),
+        500: _("服务器内部错误"),
+    }
+    messages = {
+        400: _("请求无法处理，请检查输入后重试。"),
+        401: _("请先登录。"),
+        403: _("您没有访问此页面的权限。"),
+        404: _("您要找的页面不存在，可能已被移动或删除。"),
+        405: _("此地址不支持该请求方法。"),
+        409: _("当前状态不允许此操作。"),
+        413: _("上传的文件超过 10 MB 上限。"),
+        429: _("请求过于频繁，请稍后再试。"),
+        500: _("服务器出现意外错误，我们已记录。请稍后再试。"),
+    }
+    return titles.get(code, _("错误")), messages.get(code, _("请求无法处理。"))
+
+
+def error_response(code: int, message: str | None = None, *, error_code: str | None = None,
+                   field: str | None = None):
+    """A JSON error under /api/, an error page elsewhere."""
+    title, default_message = _error_text(code)
+    if wants_json():
+        body = {"error": {"code": error_code or _json_code(code), "message": message or default_message}}
+        if field:
+            body["error"]["field"] = field
+        return jsonify(body), code
+    return render_template("errors/error.html", code=code, title=title,
+                           message=message or default_message), code
+
+
+def _json_code(code: int) -> str:
+    return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "rate_limited",
+            500: "server_error"}.get(code, "error")
+
+
+def configure_errors(app) -> None:
+    """Error pages in both languages; JSON errors under /api/."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        message = None
+        if exc.code == 400 and exc.description and "CSRF" in str(exc.description):
+            message = _("表单已过期或缺少安全令牌，请刷新页面后重试。")
+        if exc.code == 429:
+            message = _("请求过于频繁，请稍后再试。")
+        return error_response(exc.code or 500, message)
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return error_response(exc.status_code, exc.message, error_code=exc.code, field=exc.field)
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        app.logger.exception("Unhandled error on %s", request.path)
+        from core.db import db  # noqa: PLC0415
+
+        db.session.rollback()
+        return error_response(500)
+
+
+def configure_security_headers(app) -> None:
+    """CSP without inline scripts, no framing, no sniffing, strict referrer."""
+
+    @app.before_request
+    def _nonce():
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.after_request
+    def _headers(response):
+        if request.path.startswith("/_stripe"):
+            return response
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            "frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+def configure_templates(app) -> None:
+    """Filters and globals every template may use."""
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["dt"] = datetime_local
+    app.jinja_env.filters["d"] = date_local
+
+    @app.context_processor
+    def _globals():
+        from core.notifications import unread_count  # noqa: PLC0415
+
+        locale = str(get_locale() or "zh_CN")
+        unread = unread_count(current_user) if current_user.is_authenticated else 0
+        args = request.args.to_dict() if request else {}
+
+        def url_with_lang(lang: str) -> str:
+            return request.path + "?" + urlencode({**args, "lang": lang})
+
+        return {"current_locale": locale, "url_with_lang": url_with_lang,
+                "nav_items": nav.items_for(current_user), "footer_items": nav.footer_items(), "locales": LOCALES, "Role": Role, "unread_notifications": unread,
+                "html_lang": "en" if locale == "en" else "zh-CN"}

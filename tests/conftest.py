@@ -1,0 +1,127 @@
+"""Shared fixtures: one app per session, a clean database per test (SQLite or TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.accounts.models import ResidentKind, RoleGrant, User
+from core.db import db as _db
+from core.districts import District, load_districts
+from core.permissions import Role
+from wsgi import create_app
+
+TEST_PASSWORD = "correct-horse-battery"  # noqa: S105
+_counter = itertools.count(1)
+_password_hash: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def app():
+    """The application, configured for tests, with its schema created once."""
+    tmp = Path(tempfile.mkdtemp(prefix="gas-test-"))
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.sqlite3'}"
+    app = create_app({
+        "TESTING": True,
+        "ENV_NAME": "testing",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "SEARCH_INDEX_DIR": str(tmp / "index"),
+        "UPLOAD_DIR": str(tmp / "uploads"),
+        "STRIPE_STUB_DATABASE_URL": f"sqlite:///{tmp / 'stub.sqlite3'}",
+        "STRIPE_STUB_EMBEDDED": False,
+        "LOGIN_RATE_LIMIT": "10000 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """A clean database for each test, with the 41 districts loaded; emptied afterwards."""
+    ctx = app.app_context()
+    ctx.push()
+    load_districts()
+    _db.session.commit()
+    yield _db
+    _db.session.rollback()
+    _db.session.remove()
+    with _db.engine.begin() as conn:
+        for table in reversed(_db.metadata.sorted_tables):
+            conn.execute(table.delete())
+    ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def csrf_app(app):
+    """The same app with CSRF protection switched on, for tests of CSRF itself."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield app
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def district(code: str) -> District:
+    """A district by code."""
+    return _db.session.scalar(select(District).where(District.code == code))
+
+
+def make_user(role: Role | None = Role.resident, *, districts: tuple[str, ...] = (), password: str = TEST_PASSWORD,
+              **fields) -> User:
+    """A committed user holding `role` (scoped to `districts` codes where the role needs it)."""
+    n = next(_counter)
+    fields.setdefault("email", f"user{n}@example.test")
+    fields.setdefault("display_name", f"用户{n}")
+    phone = fields.pop("phone", None)
+    if role == Role.resident:
+        fields.setdefault("resident_kind", ResidentKind.household)
+    user = User(**fields)
+    if password not in _password_hash:
+        user.set_password(password)
+        _password_hash[password] = user.password_hash
+    user.password_hash = _password_hash[password]
+    user.set_phone(phone)
+    if role is not None:
+        if districts:
+            user.grants = [RoleGrant(role=role, district_id=district(code).id) for code in districts]
+        else:
+            user.grants = [RoleGrant(role=role)]
+    _db.session.add(user)
+    _db.session.commit()
+    return user
+
+
+def login(client, user: User) -> None:
+    """Log `user` in on `client` without going through the form (the form has its own tests)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def as_user(client):
+    """Log a fresh user with `role` in on the test client: as_user(Role.admin, districts=('500103',))."""
+
+    def _as(role: Role | None = Role.resident, **kwargs) -> User:
+        user = make_user(role, **kwargs)
+        login(client, user)
+        return user
+
+    return _as

@@ -1,0 +1,107 @@
+"""The composition root: create_app() wires configuration, extensions and every domain package."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from catalog import cli as catalog_cli
+from catalog import demo as catalog_demo
+from core import cli as core_cli
+from core import demo as core_demo
+from core.config import PROJECT_ROOT, load_config
+from core.db import db
+from core.extensions import babel, bootstrap, csrf, limiter, login_manager, migrate
+from core.i18n import _l, select_locale
+from core.web import configure_errors, configure_security_headers, configure_templates
+from registry import cli as registry_cli
+from registry import demo as registry_demo
+
+
+#: Demo data, lowest layer first; each step is idempotent.
+DEMO_STEPS = (core_demo.seed, catalog_demo.seed, registry_demo.seed)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` overrides the environment (tests)."""
+    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"),
+                template_folder=str(PROJECT_ROOT / "templates"), static_folder=str(PROJECT_ROOT / "static"))
+    app.config.update(load_config(config))
+    configure_extensions(app)
+    configure_models()
+    configure_blueprints(app)
+    configure_errors(app)
+    configure_security_headers(app)
+    configure_templates(app)
+    configure_cli(app)
+    return app
+
+
+def configure_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("请先登录。")
+    login_manager.login_message_category = "warning"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from core.accounts.models import User  # noqa: PLC0415
+
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def configure_models() -> None:
+    """Import every package's models so that the metadata is complete."""
+    import core.accounts.models  # noqa: F401, PLC0415
+    import core.audit  # noqa: F401, PLC0415
+    import core.notifications  # noqa: F401, PLC0415
+    import catalog.models  # noqa: F401, PLC0415
+    import registry.models  # noqa: F401, PLC0415
+
+
+def configure_blueprints(app: Flask) -> None:
+    from core.accounts.admin_routes import bp as admin_bp  # noqa: PLC0415
+    from core.accounts.routes import bp as accounts_bp  # noqa: PLC0415
+    from core.routes import bp as main_bp  # noqa: PLC0415
+    from catalog.api import bp as catalog_api_bp  # noqa: PLC0415
+    from catalog.routes import bp as catalog_bp  # noqa: PLC0415
+    from complaints.routes import bp as complaints_bp  # noqa: PLC0415
+    from orders.routes import bp as orders_bp  # noqa: PLC0415
+    from registry.api import bp as registry_api_bp  # noqa: PLC0415
+    from registry.routes import bp as registry_bp  # noqa: PLC0415
+    from reports.routes import bp as reports_bp  # noqa: PLC0415
+
+    for blueprint in (main_bp, accounts_bp, admin_bp, catalog_bp, registry_bp, orders_bp, complaints_bp,
+                      reports_bp):
+        app.register_blueprint(blueprint)
+    for api in (catalog_api_bp, registry_api_bp):
+        csrf.exempt(api)  # the open API is read-only or stateless (validate); no cookies authorise it
+        app.register_blueprint(api)
+
+
+def configure_cli(app: Flask) -> None:
+    app.cli.add_command(core_cli.users_cli)
+    app.cli.add_command(core_cli.audit_cli)
+    app.cli.add_command(catalog_cli.catalog_cli)
+    app.cli.add_command(registry_cli.registry_cli)
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Only when the database has no accounts yet.")
+    def seed_demo_command(if_empty: bool):
+        """Load idempotent demo data (refused with the production configuration)."""
+        if app.config["ENV_NAME"] == "production":
+            raise click.ClickException("seed-demo refuses to run with the production configuration")
+        if if_empty and core_demo.has_accounts():
+            click.echo("skipped")
+            return
+        for step in DEMO_STEPS:
+            step()
+            db.session.commit()
+        click.echo("demo data loaded")
