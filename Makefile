@@ -20,17 +20,17 @@ install: $(BIN)/activate translations  ## virtual environment, dependencies, com
 translations: $(BIN)/activate
 	@for d in $(DOMAINS); do \
 	  if [ -f translations/en/LC_MESSAGES/$$d.po ]; then \
-	    $(BIN)/pybabel compile --use-fuzzy -q -d translations -D $$d -l en || exit 1; fi; done
+	    $(BIN)/pybabel compile -d translations -D $$d -l en >/dev/null || exit 1; fi; done
 
 # Extract each package's messages into its own domain and merge them into the English catalogue.
 extract-messages: $(BIN)/activate
 	@for d in $(DOMAINS); do \
 	  src="$$d templates/$$d"; \
 	  if [ $$d = core ]; then src="core wsgi.py templates/base.html templates/_macros templates/errors templates/core"; fi; \
-	  $(BIN)/pybabel extract -q -F babel.cfg -k _l -k N_ --no-location --sort-output -o translations/$$d.pot $$src 2>/dev/null || exit 1; \
+	  $(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o translations/$$d.pot $$src >/dev/null 2>&1 || exit 1; \
 	  if [ -f translations/en/LC_MESSAGES/$$d.po ]; then \
-	    $(BIN)/pybabel update -q --no-fuzzy-matching -i translations/$$d.pot -d translations -D $$d -l en; \
-	  else $(BIN)/pybabel init -q -i translations/$$d.pot -d translations -D $$d -l en; fi; \
+	    $(BIN)/pybabel update --no-fuzzy-matching -i translations/$$d.pot -d translations -D $$d -l en >/dev/null; \
+	  else $(BIN)/pybabel init -i translations/$$d.pot -d translations -D $$d -l en >/dev/null; fi; \
 	  rm -f translations/$$d.pot; done
 
 instance/.migrated: $(BIN)/activate $(wildcard migrations/versions/*.py)

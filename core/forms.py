@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
 from wtforms import ValidationError
+from wtforms.fields.choices import SelectChoice
 
 from core.i18n import _l
 
@@ -27,6 +30,17 @@ def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
 
 
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+
+
+def email_address(_form, field) -> None:
+    """A plausible email address (deliverability is not checked: demo addresses use .local)."""
+    value = (field.data or "").strip().lower()
+    if value and not _EMAIL.match(value):
+        raise ValidationError(_l("请输入有效的邮箱地址。"))
+    field.data = value or None
+
+
 def mobile_number(_form, field) -> None:
     """A mainland mobile number: 11 digits starting with 1."""
     value = (field.data or "").replace(" ", "").replace("-", "")
@@ -42,3 +56,9 @@ def attach_domain_error(form, exc) -> bool:
         return False
     field.errors = [*field.errors, exc.message]
     return True
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select/radio choices from (value, label) pairs or a {value: label} dict (WTForms 3.3 style)."""
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    return [SelectChoice(value, label) for value, label in items]

@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from core.accounts.models import ResidentKind, RoleGrant, User
@@ -19,6 +21,24 @@ from wsgi import create_app
 TEST_PASSWORD = "correct-horse-battery"  # noqa: S105
 _counter = itertools.count(1)
 _password_hash: dict[str, str] = {}
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context (its own session, `g` and locale), as in production.
+
+    The test's own app context (pushed by the `db` fixture) is hidden while the request runs; afterwards
+    the test's session is expired so that it reads what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            response = super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+        if _cv_app.get(None) is not None:
+            _db.session.expire_all()
+        return response
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +59,7 @@ def app():
         "LOGIN_RATE_LIMIT": "10000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _db.drop_all()
         _db.create_all()

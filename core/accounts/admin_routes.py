@@ -14,6 +14,7 @@ from core.crypto import blind_index
 from core.db import db
 from core.districts import district_choices
 from core.errors import DomainError
+from core.forms import choices
 from core.i18n import _
 from core.permissions import Role, require_role
 
@@ -22,7 +23,7 @@ PER_PAGE = 50
 
 
 def _district_field(form) -> None:
-    form.district.choices = [(0, _("（不限区县）"))] + district_choices(str(get_locale()))
+    form.district.choices = choices([(0, _("（不限区县）")), *district_choices(str(get_locale()))])
 
 
 @bp.route("/users")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 
 from core.accounts.models import ORGANISATION_KIND_TITLES, RESIDENT_KIND_TITLES
-from core.forms import BaseForm, mobile_number, strip_filter
+from core.forms import BaseForm, choices, email_address, mobile_number, strip_filter
 from core.i18n import _l
 from core.permissions import ROLE_TITLES
 
@@ -26,8 +26,7 @@ class LoginForm(BaseForm):
 class ContactFieldsMixin:
     """Email and/or mobile number: at least one is needed to log in."""
 
-    email = EmailField(_l("邮箱"), validators=[Optional(), Email(message=_l("请输入有效的邮箱地址。")),
-                                              Length(max=254)], filters=[strip_filter])
+    email = EmailField(_l("邮箱"), validators=[Optional(), Length(max=254), email_address], filters=[strip_filter])
     phone = StringField(_l("手机号码"), validators=[Optional(), mobile_number], filters=[strip_filter],
                         description=_l("可用手机号码登录；号码加密保存。"))
 
@@ -41,17 +40,19 @@ class ResidentRegistrationForm(ContactFieldsMixin, BaseForm):
 
     display_name = StringField(_l("姓名或单位名称"), validators=[InputRequired(), Length(max=100)],
                                filters=[strip_filter])
-    resident_kind = RadioField(_l("用户类型"), choices=list(RESIDENT_KIND_TITLES.items()),
+    resident_kind = RadioField(_l("用户类型"), choices=choices(RESIDENT_KIND_TITLES),
                                default="household", validators=[InputRequired()])
-    organisation_kind = SelectField(_l("单位类别"), choices=[("", _l("（居民用户无需选择）"))]
-                                    + list(ORGANISATION_KIND_TITLES.items()), validators=[Optional()])
+    organisation_kind = SelectField(_l("单位类别"), choices=choices([("", _l("（居民用户无需选择）")), *ORGANISATION_KIND_TITLES.items()]),
+                                    validate_choice=False)
     home_district = SelectField(_l("所在区县"), coerce=int, validators=[InputRequired()])
     password = PasswordField(_l("密码"), validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("确认密码"), validators=[InputRequired(), EqualTo(
         "password", message=_l("两次输入的密码不一致。"))], render_kw={"autocomplete": "new-password"})
 
     def validate_organisation_kind(self, field) -> None:
-        if self.resident_kind.data == "organisation" and not field.data:
+        if self.resident_kind.data != "organisation":
+            field.data = None
+        elif field.data not in ORGANISATION_KIND_TITLES:
             raise ValidationError(_l("单位用户请选择单位类别。"))
 
 
@@ -70,8 +71,8 @@ class AdminUserForm(ContactFieldsMixin, BaseForm):
     """An admin creates an official, regulator, inspector or admin account."""
 
     display_name = StringField(_l("姓名"), validators=[InputRequired(), Length(max=100)], filters=[strip_filter])
-    role = SelectField(_l("角色"), choices=[(r.value, t) for r, t in ROLE_TITLES.items()
-                                            if r.value not in ("resident", "supplier")])
+    role = SelectField(_l("角色"), choices=choices([(r.value, t) for r, t in ROLE_TITLES.items()
+                                                    if r.value not in ("resident", "supplier")]))
     district = SelectField(_l("区县（区县经济信息部门和安检员必填）"), coerce=int, validators=[Optional()])
     password = PasswordField(_l("初始密码"), validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
 
@@ -79,8 +80,8 @@ class AdminUserForm(ContactFieldsMixin, BaseForm):
 class GrantRoleForm(BaseForm):
     """Add a role to an existing account."""
 
-    role = SelectField(_l("角色"), choices=[(r.value, t) for r, t in ROLE_TITLES.items()
-                                            if r.value not in ("resident", "supplier")])
+    role = SelectField(_l("角色"), choices=choices([(r.value, t) for r, t in ROLE_TITLES.items()
+                                                    if r.value not in ("resident", "supplier")]))
     district = SelectField(_l("区县"), coerce=int, validators=[Optional()])
 
 

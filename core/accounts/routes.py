@@ -12,7 +12,7 @@ from core.accounts.models import OrganisationKind, ResidentKind
 from core.db import db
 from core.districts import district_choices
 from core.errors import DomainError
-from core.forms import attach_domain_error
+from core.forms import attach_domain_error, choices
 from core.extensions import limiter
 from core.i18n import LOCALES, _, normalise_locale
 from core.permissions import Role
@@ -55,7 +55,7 @@ def logout():
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     form = ResidentRegistrationForm()
-    form.home_district.choices = district_choices(str(get_locale()))
+    form.home_district.choices = choices(district_choices(str(get_locale())))
     if form.validate_on_submit():
         kind = ResidentKind(form.resident_kind.data)
         try:
