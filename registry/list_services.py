@@ -1,0 +1,273 @@
+"""Vetted-list services: the working list, publication, removals and automatic versions (SPEC 3.1, 4)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from catalog.models import Product
+from core import audit
+from core.accounts.models import RoleGrant, User
+from core.db import db, now_utc
+from core.districts import District
+from core.errors import DomainError, InvalidTransition
+from core.i18n import N_, _
+from core.notifications import notify
+from core.permissions import Role
+from registry import publication, queries, signals
+from registry.list_models import (
+    Announcement,
+    AnnouncementKind,
+    Application,
+    ListEntry,
+    ListEntryProduct,
+    ListVersion,
+    ListVersionItem,
+)
+from registry.models import Supplier
+from registry.publication import Candidate, Problem
+from registry.snapshots import diff, product_public_dict, supplier_public_dict
+
+PUBLISHED_TITLE = N_("%(district)s燃气安全装置销售安装单位目录清单（第 %(number)s 版）")
+PUBLISHED_BODY = N_("经公开征集、集中比选，%(district)s目录清单第 %(number)s 版现予公布：共 %(count)s 家销售安装单位、"
+                    "%(products)s 款产品。")
+PUBLISHED_BODY_EXCEPTION = N_("经公开征集、集中比选，%(district)s目录清单第 %(number)s 版现予公布：共 %(count)s 家销售安装单位、"
+                              "%(products)s 款产品。入选单位少于 3 家，书面例外理由：%(exception)s")
+ADDED_TITLE = N_("%(district)s目录清单新增销售安装单位")
+ADDED_BODY = N_("%(district)s目录清单第 %(number)s 版新增：%(names)s。")
+REMOVED_TITLE = N_("%(supplier)s 移出%(district)s目录清单")
+REMOVED_BODY = N_("因%(reason)s，%(supplier)s 自即日起移出%(district)s燃气安全装置销售安装单位目录清单"
+                  "（现行第 %(number)s 版）。")
+REMOVED_BODY_CASE = N_("因%(reason)s（案件编号 %(case_number)s），%(supplier)s 自即日起移出%(district)s"
+                       "燃气安全装置销售安装单位目录清单（现行第 %(number)s 版）。")
+PRODUCT_TITLE = N_("%(supplier)s 的产品 %(model)s 移出%(district)s目录清单")
+PRODUCT_BODY = N_("该产品已不再有效（%(reason)s），自即日起移出目录清单（现行第 %(number)s 版），不得再按清单销售安装。")
+BELOW_TITLE = N_("%(district)s目录清单暂不符合最低要求")
+BELOW_BODY = N_("目录清单第 %(number)s 版有 %(count)s 项不符合公布要求（如入选单位不足 3 家或缺少某一档次的有效产品）。"
+                "区县经济信息部门正在补充征集，请以最新公告为准。")
+
+
+class PublicationRefused(DomainError):
+    """The section 4 check found problems; `problems` lists them all."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(_("清单不符合公布要求，共 %(count)s 项问题。", count=len(problems)), code="list_not_compliant")
+        self.problems = problems
+
+
+def officials_of(district_id: int) -> list[User]:
+    return list(db.session.scalars(select(User).join(RoleGrant).where(
+        RoleGrant.role == Role.district_official, RoleGrant.district_id == district_id, User.active.is_(True))))
+
+
+# --- the working list -------------------------------------------------------------------------------
+
+def working_candidates(district: District) -> list[Candidate]:
+    return [Candidate(e.supplier, [(i.product, i.price_fen, i.install_fee_fen) for i in e.products])
+            for e in queries.working_entries(district)]
+
+
+def check_working_list(district: District, *, today: date | None = None,
+                       exception_reason: str | None = None) -> list[Problem]:
+    """The section 4 problems of the working list (all of them)."""
+    return publication.check(working_candidates(district), today=today or date.today(),
+                             exception_reason=exception_reason)
+
+
+def admit_application(application: Application, *, actor: User) -> ListEntry:
+    """Put an accepted application's supplier and products on the district's working list."""
+    district_id = application.solicitation.district_id
+    entry = db.session.scalar(select(ListEntry).where(ListEntry.district_id == district_id,
+                                                      ListEntry.supplier_id == application.supplier_id))
+    before = None
+    if entry is None:
+        entry = ListEntry(district_id=district_id, supplier_id=application.supplier_id)
+        db.session.add(entry)
+    else:
+        before = {i.product_id: (i.price_fen, i.install_fee_fen) for i in entry.products}
+        entry.products.clear()
+        db.session.flush()
+    entry.application_id = application.id
+    for item in application.items:
+        entry.products.append(ListEntryProduct(product_id=item.product_id, price_fen=item.price_fen,
+                                               install_fee_fen=item.install_fee_fen))
+    db.session.flush()
+    after = {i.product_id: (i.price_fen, i.install_fee_fen) for i in entry.products}
+    audit.record(actor, "list.candidate_admitted", entry, {"products": (before, after)},
+                 extra={"district_id": district_id, "supplier_id": application.supplier_id,
+                        "application_id": application.id})
+    return entry
+
+
+# --- versions -----------------------------------------------------------------------------------------
+
+def _snapshot(candidates: list[Candidate]) -> dict:
+    suppliers = []
+    for cand in candidates:
+        products = [product_public_dict(p, price_fen=price, install_fee_fen=fee) for p, price, fee in cand.items]
+        suppliers.append({**supplier_public_dict(cand.supplier), "products": products})
+    return {"suppliers": suppliers}
+
+
+def _candidates_from_snapshot(snapshot: dict) -> list[Candidate]:
+    result = []
+    for s in snapshot.get("suppliers", []):
+        supplier = db.session.get(Supplier, s["id"])
+        items = [(db.session.get(Product, p["id"]), p["price_fen"], p["install_fee_fen"]) for p in s["products"]]
+        result.append(Candidate(supplier, items))
+    return result
+
+
+def _freeze(district: District, candidates: list[Candidate], *, actor: User | None, reason: str,
+            exception_reason: str | None, problems: list[Problem]) -> tuple[ListVersion, dict]:
+    previous = queries.current_version(district)
+    snapshot = _snapshot(candidates)
+    version = ListVersion(district_id=district.id, number=(previous.number + 1) if previous else 1,
+                          published_at=now_utc(), published_by_id=getattr(actor, "id", None),
+                          exception_reason=exception_reason, reason=reason, snapshot=snapshot,
+                          problems=[p.as_dict() for p in problems])
+    for cand in candidates:
+        for product, price, fee in cand.items:
+            version.items.append(ListVersionItem(district_id=district.id, supplier_id=cand.supplier.id,
+                                                 product_id=product.id, price_fen=price, install_fee_fen=fee))
+    db.session.add(version)
+    db.session.flush()
+    changes = diff(previous.snapshot if previous else None, snapshot)
+    audit.record(actor, "list.version_published", version, {"version": (previous.number if previous else None,
+                                                                        version.number)},
+                 reason=reason, extra={"district": district.code, "diff": changes,
+                                       "exception_reason": exception_reason,
+                                       "problems": [p.rule for p in problems]})
+    return version, changes
+
+
+def _announce(district: District, kind: AnnouncementKind, title: str, body: str, params: dict, *,
+              version: ListVersion | None, supplier_id: int | None = None,
+              case_number: str | None = None) -> Announcement:
+    item = Announcement(district_id=district.id, kind=kind, title=title, body=body,
+                        params={"district": district.name, **params}, published_at=now_utc(),
+                        case_number=case_number, version_id=version.id if version else None,
+                        supplier_id=supplier_id)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def _product_ids(snapshot: dict | None) -> set[int]:
+    return {p["id"] for s in (snapshot or {}).get("suppliers", []) for p in s["products"]}
+
+
+def _emit(district: District, version: ListVersion, previous_snapshot: dict | None) -> None:
+    ids = sorted(_product_ids(previous_snapshot) | _product_ids(version.snapshot))
+    signals.list_published.send(district, version=version, product_ids=ids)
+    signals.listing_changed.send(None, product_ids=ids)
+
+
+def publish_list(district: District, *, actor: User, exception_reason: str | None = None,
+                 today: date | None = None) -> ListVersion:
+    """Run the section 4 check on the working list and, if it passes, freeze a new version and announce it."""
+    exception_reason = (exception_reason or "").strip() or None
+    candidates = working_candidates(district)
+    if exception_reason and len(candidates) >= publication.MIN_SUPPLIERS:
+        exception_reason = None  # an exception is only for fewer than 3 suppliers
+    problems = publication.check(candidates, today=today or date.today(), exception_reason=exception_reason)
+    if problems:
+        raise PublicationRefused(problems)
+    previous = queries.current_version(district)
+    version, changes = _freeze(district, candidates, actor=actor, exception_reason=exception_reason,
+                               reason=_("区县经济信息部门发布"), problems=[])
+    params = {"number": version.number, "count": len(candidates),
+              "products": sum(len(c.items) for c in candidates), "exception": exception_reason or ""}
+    _announce(district, AnnouncementKind.list_published, PUBLISHED_TITLE,
+              PUBLISHED_BODY_EXCEPTION if exception_reason else PUBLISHED_BODY, params, version=version)
+    if previous and changes["added"]["suppliers"]:
+        names = "、".join(s["name"] for s in changes["added"]["suppliers"])
+        _announce(district, AnnouncementKind.supplier_added, ADDED_TITLE, ADDED_BODY,
+                  {"number": version.number, "names": names}, version=version)
+    _emit(district, version, previous.snapshot if previous else None)
+    return version
+
+
+def _recheck(district: District, version: ListVersion, candidates: list[Candidate], *, today: date) -> None:
+    """After an automatic change: tell officials and the public when the list falls below section 4."""
+    if not version.problems:
+        return
+    _announce(district, AnnouncementKind.list_below_minimum, BELOW_TITLE, BELOW_BODY,
+              {"number": version.number, "count": len(version.problems)}, version=version)
+    notify(officials_of(district.id), N_("%(district)s目录清单低于最低要求"),
+           N_("目录清单第 %(number)s 版有 %(count)s 项不符合公布要求，请补充征集或调整清单。"),
+           params={"district": district.name, "number": version.number, "count": len(version.problems)},
+           link=f"/official/districts/{district.code}/list")
+
+
+def _auto_problems(candidates: list[Candidate], exception_reason: str | None, today: date) -> list[Problem]:
+    return publication.check(candidates, today=today, exception_reason=exception_reason)
+
+
+def remove_supplier(district: District, supplier: Supplier, *, actor: User | None, reason: str,
+                    case_number: str | None = None, today: date | None = None) -> ListVersion | None:
+    """Take a supplier off the district's list: a new version and a `supplier_removed` announcement.
+
+    Returns the new version, or None when the supplier was only a candidate on the unpublished working list.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("请填写移出理由。"), field="reason")
+    today = today or date.today()
+    entry = db.session.scalar(select(ListEntry).where(ListEntry.district_id == district.id,
+                                                      ListEntry.supplier_id == supplier.id))
+    current = queries.current_version(district)
+    listed = current is not None and any(s["id"] == supplier.id for s in current.suppliers)
+    if entry is None and not listed:
+        raise InvalidTransition(_("%(name)s 不在该区县清单上。", name=supplier.legal_name))
+    if entry is not None:
+        db.session.delete(entry)
+        audit.record(actor, "list.candidate_removed", supplier, {"district": (district.code, None)},
+                     reason=reason, extra={"case_number": case_number})
+        db.session.flush()
+    if not listed:
+        return None
+    snapshot = {"suppliers": [s for s in current.suppliers if s["id"] != supplier.id]}
+    candidates = _candidates_from_snapshot(snapshot)
+    problems = _auto_problems(candidates, current.exception_reason, today)
+    version, _changes = _freeze(district, candidates, actor=actor, reason=reason,
+                                exception_reason=current.exception_reason, problems=problems)
+    params = {"supplier": supplier.legal_name, "reason": reason, "number": version.number,
+              "case_number": case_number or ""}
+    _announce(district, AnnouncementKind.supplier_removed, REMOVED_TITLE,
+              REMOVED_BODY_CASE if case_number else REMOVED_BODY, params, version=version,
+              supplier_id=supplier.id, case_number=case_number)
+    _recheck(district, version, candidates, today=today)
+    _emit(district, version, current.snapshot)
+    return version
+
+
+def delist_product(product: Product, *, reason: str | None = None, today: date | None = None) -> list[ListVersion]:
+    """A product stopped being valid: it leaves every working and current list at once (actor: system)."""
+    today = today or date.today()
+    reason = reason or _("产品已失效")
+    for item in db.session.scalars(select(ListEntryProduct).where(ListEntryProduct.product_id == product.id)):
+        db.session.delete(item)
+    db.session.flush()
+    created = []
+    for district_code in queries.listed_product_districts([product.id]).get(product.id, []):
+        district = queries.district_by_code(district_code)
+        current = queries.current_version(district)
+        snapshot = {"suppliers": [{**s, "products": [p for p in s["products"] if p["id"] != product.id]}
+                                  for s in current.suppliers]}
+        candidates = _candidates_from_snapshot(snapshot)
+        problems = _auto_problems(candidates, current.exception_reason, today)
+        version, _changes = _freeze(district, candidates, actor=None, reason=reason,
+                                    exception_reason=current.exception_reason, problems=problems)
+        params = {"supplier": product.supplier.legal_name, "model": product.model, "reason": reason,
+                  "number": version.number}
+        _announce(district, AnnouncementKind.product_removed, PRODUCT_TITLE, PRODUCT_BODY, params,
+                  version=version, supplier_id=product.supplier_id)
+        notify(officials_of(district.id), N_("%(supplier)s 的产品 %(model)s 已移出%(district)s目录清单"),
+               N_("原因：%(reason)s。已自动生成清单第 %(number)s 版，请复核清单是否仍符合公布要求。"),
+               params={**params, "district": district.name}, link=f"/official/districts/{district.code}/list")
+        _recheck(district, version, candidates, today=today)
+        _emit(district, version, current.snapshot)
+        created.append(version)
+    return created

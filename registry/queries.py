@@ -1,0 +1,126 @@
+"""Reads of the registry: current list versions, listed products, announcements, solicitations."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from core.db import db
+from core.districts import District
+from registry.list_models import (
+    Announcement,
+    Application,
+    ApplicationStatus,
+    ListEntry,
+    ListVersion,
+    ListVersionItem,
+    Solicitation,
+    SolicitationStatus,
+)
+
+
+def district_by_code(code: str) -> District | None:
+    return db.session.scalar(select(District).where(District.code == code))
+
+
+def _current_ids():
+    """Subquery: the id of each district's latest version."""
+    latest = (select(ListVersion.district_id, func.max(ListVersion.number).label("number"))
+              .group_by(ListVersion.district_id).subquery())
+    return (select(ListVersion.id).join(latest, (latest.c.district_id == ListVersion.district_id)
+                                        & (latest.c.number == ListVersion.number)))
+
+
+def current_version(district: District | int) -> ListVersion | None:
+    """The district's current (latest) published version, or None if it never published."""
+    district_id = getattr(district, "id", district)
+    return db.session.scalar(select(ListVersion).where(ListVersion.district_id == district_id)
+                             .order_by(ListVersion.number.desc()).limit(1))
+
+
+def current_versions() -> dict[int, ListVersion]:
+    """district id → current version, for every district that has published."""
+    rows = db.session.scalars(select(ListVersion).where(ListVersion.id.in_(_current_ids())))
+    return {v.district_id: v for v in rows}
+
+
+def versions(district: District) -> list[ListVersion]:
+    """Every version of the district, newest first."""
+    return list(db.session.scalars(select(ListVersion).where(ListVersion.district_id == district.id)
+                                   .order_by(ListVersion.number.desc())))
+
+
+def version_by_number(district: District, number: int) -> ListVersion | None:
+    return db.session.scalar(select(ListVersion).where(ListVersion.district_id == district.id,
+                                                       ListVersion.number == number))
+
+
+def previous_version(version: ListVersion) -> ListVersion | None:
+    return db.session.scalar(select(ListVersion).where(
+        ListVersion.district_id == version.district_id, ListVersion.number < version.number)
+        .order_by(ListVersion.number.desc()).limit(1))
+
+
+def listed_product_districts(product_ids: list[int] | None = None) -> dict[int, list[str]]:
+    """product id → codes of the districts whose CURRENT published list carries it."""
+    query = (select(ListVersionItem.product_id, District.code)
+             .join(District, District.id == ListVersionItem.district_id)
+             .where(ListVersionItem.version_id.in_(_current_ids())))
+    if product_ids is not None:
+        if not product_ids:
+            return {}
+        query = query.where(ListVersionItem.product_id.in_(product_ids))
+    result: dict[int, list[str]] = {}
+    for product_id, code in db.session.execute(query.order_by(District.code)):
+        result.setdefault(product_id, []).append(code)
+    return result
+
+
+def listed_item(district_id: int, product_id: int) -> ListVersionItem | None:
+    """The product on the district's current list (with its published price and fee), or None."""
+    return db.session.scalar(select(ListVersionItem).where(
+        ListVersionItem.district_id == district_id, ListVersionItem.product_id == product_id,
+        ListVersionItem.version_id.in_(_current_ids())))
+
+
+def supplier_listed_districts(supplier_id: int) -> list[District]:
+    """Districts whose current list carries the supplier."""
+    ids = select(ListVersionItem.district_id).where(
+        ListVersionItem.supplier_id == supplier_id, ListVersionItem.version_id.in_(_current_ids()))
+    return list(db.session.scalars(select(District).where(District.id.in_(ids)).order_by(District.code)))
+
+
+def announcements_query(district: District | None = None, kind=None):
+    query = select(Announcement).order_by(Announcement.published_at.desc(), Announcement.id.desc())
+    if district is not None:
+        query = query.where(Announcement.district_id == district.id)
+    if kind is not None:
+        query = query.where(Announcement.kind == kind)
+    return query
+
+
+def working_entries(district: District) -> list[ListEntry]:
+    return list(db.session.scalars(select(ListEntry).where(ListEntry.district_id == district.id)
+                                   .order_by(ListEntry.id)))
+
+
+def solicitations_query(*, district: District | None = None, status: SolicitationStatus | None = None):
+    query = select(Solicitation).order_by(Solicitation.created_at.desc(), Solicitation.id.desc())
+    if district is not None:
+        query = query.where(Solicitation.district_id == district.id)
+    if status is not None:
+        query = query.where(Solicitation.status == status)
+    return query
+
+
+def pending_applications(district_ids: set[int]) -> list[Application]:
+    if not district_ids:
+        return []
+    return list(db.session.scalars(
+        select(Application).join(Solicitation).where(Solicitation.district_id.in_(district_ids),
+                                                     Application.status == ApplicationStatus.submitted)
+        .order_by(Application.created_at)))
+
+
+def supplier_applications(supplier_id: int) -> list[Application]:
+    return list(db.session.scalars(select(Application).where(Application.supplier_id == supplier_id)
+                                   .order_by(Application.created_at.desc(), Application.id.desc())))
