@@ -52,7 +52,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint("email IS NOT NULL OR phone_index IS NOT NULL", name="has_login"),
         CheckConstraint(
-            "(resident_kind = 'organisation') = (organisation_kind IS NOT NULL)", name="organisation_kind"
+            "(resident_kind = 'organisation') = (organisation_kind IS NOT NULL)", name="organisation_kind_iff_organisation"
         ),
     )
 

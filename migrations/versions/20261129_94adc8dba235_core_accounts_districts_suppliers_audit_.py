@@ -68,7 +68,7 @@ def upgrade():
     sa.Column('supplier_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("(resident_kind = 'organisation') = (organisation_kind IS NOT NULL)", name=op.f('ck_user_organisation_kind')),
+    sa.CheckConstraint("(resident_kind = 'organisation') = (organisation_kind IS NOT NULL)", name=op.f('ck_user_organisation_kind_iff_organisation')),
     sa.CheckConstraint('email IS NOT NULL OR phone_index IS NOT NULL', name=op.f('ck_user_has_login')),
     sa.ForeignKeyConstraint(['home_district_id'], ['district.id'], name=op.f('fk_user_home_district_id_district')),
     sa.ForeignKeyConstraint(['supplier_id'], ['supplier.id'], name=op.f('fk_user_supplier_id_supplier')),
