@@ -51,9 +51,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "user"
     __table_args__ = (
         CheckConstraint("email IS NOT NULL OR phone_index IS NOT NULL", name="has_login"),
-        CheckConstraint(
-            "(resident_kind = 'organisation') = (organisation_kind IS NOT NULL)", name="organisation_kind_iff_organisation"
-        ),
+        CheckConstraint("(resident_kind = 'organisation') = (organisation_kind IS NOT NULL)",
+                        name="organisation_kind_iff_organisation"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
