@@ -37,13 +37,15 @@ def test_upgrade_to_head_matches_models_and_downgrade_to_base(empty_database_url
     migrated = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "ENV_NAME": "testing",
                            "STRIPE_STUB_EMBEDDED": False})
     with migrated.app_context():
-        upgrade()
-        with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
-            diff = compare_metadata(context, db.metadata)
-        assert diff == []
-        downgrade(revision="base")
-        with db.engine.connect() as conn:
-            assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
-        db.session.remove()
-        db.engine.dispose()
+        try:
+            upgrade()
+            with db.engine.connect() as conn:
+                context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+                diff = compare_metadata(context, db.metadata)
+            assert diff == []
+            downgrade(revision="base")
+            with db.engine.connect() as conn:
+                assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
+        finally:
+            db.session.remove()
+            db.engine.dispose()
