@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from core.accounts import services
 from core.accounts.models import OrganisationKind, ResidentKind, User
-from core.districts import District, load_districts
 from core.db import db
+from core.districts import District, load_districts
 from core.permissions import Role
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo password, refused in production

@@ -17,7 +17,6 @@ class BaseForm(FlaskForm):
     class Meta:
         def get_translations(self, form):  # WTForms' built-in messages in the active locale
             from flask_babel import get_locale  # noqa: PLC0415
-
             from wtforms.i18n import get_translations  # noqa: PLC0415
 
             locale = get_locale()

@@ -6,10 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import current_app, request, session
-from flask_babel import format_currency, format_date, format_datetime
+from flask_babel import format_currency, format_date, format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 __all__ = ["_", "_l", "ngettext", "LOCALES", "select_locale", "money", "datetime_local", "date_local"]
 

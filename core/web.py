@@ -15,6 +15,7 @@ from core.errors import DomainError
 from core.i18n import LOCALES, _, date_local, datetime_local, money
 from core.permissions import Role, wants_json
 
+
 def _error_text(code: int) -> tuple[str, str]:
     titles = {
         400: _("请求有误"), 401: _("需要登录"), 403: _("无权访问"), 404: _("页面不存在"),
@@ -122,6 +123,6 @@ def configure_templates(app) -> None:
         def url_with_lang(lang: str) -> str:
             return request.path + "?" + urlencode({**args, "lang": lang})
 
-        return {"current_locale": locale, "url_with_lang": url_with_lang,
-                "nav_items": nav.items_for(current_user), "footer_items": nav.footer_items(), "locales": LOCALES, "Role": Role, "unread_notifications": unread,
-                "html_lang": "en" if locale == "en" else "zh-CN"}
+        return {"current_locale": locale, "url_with_lang": url_with_lang, "locales": LOCALES, "Role": Role,
+                "nav_items": nav.items_for(current_user), "footer_items": nav.footer_items(),
+                "unread_notifications": unread, "html_lang": "en" if locale == "en" else "zh-CN"}

@@ -12,8 +12,8 @@ from core.accounts.models import OrganisationKind, ResidentKind
 from core.db import db
 from core.districts import district_choices
 from core.errors import DomainError
-from core.forms import attach_domain_error, choices
 from core.extensions import limiter
+from core.forms import attach_domain_error, choices
 from core.i18n import LOCALES, _, normalise_locale
 from core.permissions import Role
 from core.safe_redirect import local_or
