@@ -43,7 +43,8 @@ class ResidentRegistrationForm(ContactFieldsMixin, BaseForm):
     resident_kind = RadioField(_l("用户类型"), choices=choices(RESIDENT_KIND_TITLES),
                                default="household", validators=[InputRequired()])
     organisation_kind = SelectField(_l("单位类别"),
-                                    choices=choices([("", _l("（居民用户无需选择）")), *ORGANISATION_KIND_TITLES.items()]),
+                                    choices=choices([("", _l("（居民用户无需选择）")),
+                                                     *ORGANISATION_KIND_TITLES.items()]),
                                     validate_choice=False)
     home_district = SelectField(_l("所在区县"), coerce=int, validators=[InputRequired()])
     password = PasswordField(_l("密码"), validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
