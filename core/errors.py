@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from core.i18n import _
+
 
 class DomainError(Exception):
     """A business rule refused the change; `message` is translated and safe to show."""
@@ -21,8 +23,6 @@ class NotAllowed(DomainError):
     status_code = 403
 
     def __init__(self, message: str = "", **kwargs) -> None:
-        from core.i18n import _  # noqa: PLC0415 - lazy: errors is imported before Babel is configured
-
         super().__init__(message or _("您没有执行此操作的权限。"), code="forbidden", **kwargs)
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import ValidationError
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import get_translations as wtforms_translations
 
 from core.i18n import _l
 
@@ -16,12 +18,9 @@ class BaseForm(FlaskForm):
 
     class Meta:
         def get_translations(self, form):  # WTForms' built-in messages in the active locale
-            from flask_babel import get_locale  # noqa: PLC0415
-            from wtforms.i18n import get_translations  # noqa: PLC0415
-
             locale = get_locale()
             languages = ["zh"] if locale is None or locale.language == "zh" else ["en"]
-            return get_translations(languages)
+            return wtforms_translations(languages)
 
 
 def strip_filter(value):

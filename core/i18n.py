@@ -9,6 +9,7 @@ from flask import current_app, request, session
 from flask_babel import format_currency, format_date, format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 __all__ = ["_", "_l", "ngettext", "LOCALES", "select_locale", "money", "datetime_local", "date_local"]
 
@@ -31,8 +32,6 @@ def normalise_locale(value: str | None) -> str | None:
 
 def select_locale() -> str:
     """?lang= (remembered in the session), then the account preference, then Accept-Language."""
-    from flask_login import current_user  # noqa: PLC0415 - flask_login proxy needs app context
-
     if request:
         chosen = normalise_locale(request.args.get("lang"))
         if chosen:

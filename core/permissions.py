@@ -8,6 +8,7 @@ from functools import wraps
 from flask import abort, request
 from flask_login import current_user
 
+from core.extensions import login_manager
 from core.i18n import _l
 
 
@@ -46,8 +47,6 @@ def require_role(*roles: Role):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                from core.extensions import login_manager  # noqa: PLC0415 - avoid import cycle at load
-
                 return login_manager.unauthorized()
             if not any(current_user.has_role(role) for role in roles):
                 abort(403)

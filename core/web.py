@@ -11,8 +11,10 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from core import nav
+from core.db import db
 from core.errors import DomainError
 from core.i18n import LOCALES, _, date_local, datetime_local, money
+from core.notifications import unread_count
 from core.permissions import Role, wants_json
 
 
@@ -74,8 +76,6 @@ def configure_errors(app) -> None:
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
         app.logger.exception("Unhandled error on %s", request.path)
-        from core.db import db  # noqa: PLC0415
-
         db.session.rollback()
         return error_response(500)
 
@@ -114,8 +114,6 @@ def configure_templates(app) -> None:
 
     @app.context_processor
     def _globals():
-        from core.notifications import unread_count  # noqa: PLC0415
-
         locale = str(get_locale() or "zh_CN")
         unread = unread_count(current_user) if current_user.is_authenticated else 0
         args = request.args.to_dict() if request else {}
