@@ -1,0 +1,194 @@
+"""Webhook delivery: signed POSTs, exponential back-off until a 2xx, every attempt recorded."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Any
+
+import requests
+from Crypto.Hash import HMAC, SHA256
+from sqlalchemy import Row, insert, select, update
+
+from payments.stub.events import CONFIG_ENDPOINT
+from payments.stub.state import StubState
+from payments.stub.storage import attempts, deliveries, find_object, public
+
+log = logging.getLogger(__name__)
+#: Seconds a worker holds a claimed delivery before another worker may try it.
+LEASE_SECONDS = 60.0
+_workers_lock = threading.Lock()
+
+
+def sign(payload: str, secret: str, timestamp: int) -> str:
+    """The Stripe-Signature header: t=timestamp,v1=HMAC-SHA256 of "t.payload" keyed by the whole secret."""
+    digest = HMAC.new(secret.encode(), f"{timestamp}.{payload}".encode(), digestmod=SHA256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def backoff(state: StubState, attempt: int) -> float:
+    """Seconds to wait after the given failed attempt (1-based): base, 2x, 4x ... capped."""
+    return min(state.retry_base_seconds * 2 ** (attempt - 1), state.retry_max_seconds)
+
+
+def deliver_due(state: StubState, limit: int = 50) -> int:
+    """Attempt every delivery that is due (once each); return how many were attempted."""
+    with state.engine.begin() as conn:
+        due = conn.execute(
+            select(deliveries)
+            .where(deliveries.c.state == "pending", deliveries.c.next_attempt_at <= time.time())
+            .order_by(deliveries.c.next_attempt_at)
+            .limit(limit)
+        ).all()
+    done = 0
+    with requests.Session() as http:
+        http.trust_env = False
+        for row in due:
+            if _claim(state, row):
+                _attempt(state, http, row)
+                done += 1
+    return done
+
+
+def _claim(state: StubState, row: Row) -> bool:
+    """Lease a due delivery so that no other worker or process sends it at the same time."""
+    with state.engine.begin() as conn:
+        result = conn.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.id == row.id,
+                deliveries.c.state == "pending",
+                deliveries.c.next_attempt_at == row.next_attempt_at,
+            )
+            .values(next_attempt_at=time.time() + LEASE_SECONDS)
+        )
+    return result.rowcount == 1
+
+
+def _attempt(state: StubState, http: requests.Session, row: Row) -> None:
+    """POST the event once to the delivery's endpoint and record the outcome."""
+    with state.engine.connect() as conn:
+        event = find_object(conn, "event", row.event_id)
+        target = _target(state, conn, row.endpoint_id)
+    if event is None or target is None:
+        _record(state, row, None, "endpoint or event no longer exists", 0, final="abandoned")
+        return
+    url, secret = target
+    payload = json.dumps(public(event), indent=2)
+    started = time.monotonic()
+    status, error = _post(state, http, url, payload, sign(payload, secret, int(time.time())))
+    elapsed = int((time.monotonic() - started) * 1000)
+    _record(state, row, status, error, elapsed, final="succeeded" if status and 200 <= status < 300 else None)
+
+
+def _target(state: StubState, conn, endpoint_id: str) -> tuple[str, str] | None:
+    """The URL and secret of an endpoint, or None when it is gone or disabled."""
+    if endpoint_id == CONFIG_ENDPOINT:
+        ok = state.webhook_url and state.webhook_secret
+        return (state.webhook_url, state.webhook_secret) if ok else None
+    endpoint = find_object(conn, "webhook_endpoint", endpoint_id)
+    if endpoint is None or endpoint["status"] != "enabled":
+        return None
+    return endpoint["url"], endpoint["_secret"]
+
+
+def _post(
+    state: StubState, http: requests.Session, url: str, payload: str, signature: str
+) -> tuple[int | None, str | None]:
+    """Send one signed POST; return its status code or the connection error."""
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "Stripe-Signature": signature,
+        "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+    }
+    try:
+        with http.post(
+            url, data=payload.encode(), headers=headers, timeout=state.timeout_seconds, allow_redirects=False
+        ) as response:
+            return response.status_code, None
+    except requests.RequestException as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:1000]
+
+
+def _record(
+    state: StubState, row: Row, status: int | None, error: str | None, elapsed: int, *, final: str | None
+) -> None:
+    """Store the attempt and either close the delivery or schedule the next try."""
+    moment = time.time()
+    count = row.attempts + 1
+    if final is None and moment - row.created_at >= state.give_up_seconds:
+        final = "failed"
+    values: dict[str, Any] = {"attempts": count, "last_status": status}
+    if final:
+        values["state"] = final
+    else:
+        values["next_attempt_at"] = moment + backoff(state, count)
+    with state.engine.begin() as conn:
+        conn.execute(
+            insert(attempts).values(
+                delivery_id=row.id, attempted_at=moment, status_code=status, error=error, duration_ms=elapsed
+            )
+        )
+        conn.execute(update(deliveries).where(deliveries.c.id == row.id).values(**values))
+
+
+class DeliveryWorker:
+    """A daemon thread that delivers due webhooks, woken early when new events are recorded."""
+
+    def __init__(self, state: StubState) -> None:
+        self.state = state
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start the thread unless it is already running."""
+        if not self.running:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="stripe-stub-webhooks", daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        """Deliver now rather than at the next poll."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the thread and wait for it."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        """Deliver, then sleep until woken or the poll interval passes."""
+        while not self._stop.is_set():
+            try:
+                deliver_due(self.state)
+            except Exception:
+                log.exception("webhook delivery round failed")
+            self._wake.wait(self.state.poll_seconds)
+            self._wake.clear()
+
+
+def start_worker(state: StubState) -> DeliveryWorker:
+    """Start the state's delivery worker; calling it again while it runs does nothing."""
+    with _workers_lock:
+        if state.worker is None:
+            state.worker = DeliveryWorker(state)
+        state.worker.start()
+        return state.worker
+
+
+def stop_worker(state: StubState) -> None:
+    """Stop the state's delivery worker if it runs."""
+    with _workers_lock:
+        if state.worker is not None:
+            state.worker.stop()

@@ -1,0 +1,29 @@
+"""The stub's per-application state: its engine and webhook delivery settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import Engine
+
+
+@dataclass
+class StubState:
+    """What the API, the pages and the delivery worker share."""
+
+    engine: Engine
+    webhook_url: str | None
+    webhook_secret: str | None
+    retry_base_seconds: float
+    retry_max_seconds: float
+    give_up_seconds: float
+    timeout_seconds: float
+    poll_seconds: float
+    worker: Any = field(default=None, repr=False)
+
+
+def stub_state(app: Flask | None = None) -> StubState:
+    """The state of the given (or current) stub application."""
+    return (app or current_app).extensions["stripe_stub"]
