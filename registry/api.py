@@ -1,5 +1,114 @@
-"""Open JSON API of the registry under /api/v1."""
+"""Open JSON API of the registry under /api/v1 (SPEC 7): districts, lists, versions, suppliers, announcements."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from core.db import as_utc, db
+from core.districts import all_districts
+from core.i18n import _
+from core.web import error_response
+from registry import queries
+from registry.list_models import AnnouncementKind
+from registry.models import Supplier, SupplierStatus
+from registry.snapshots import diff, supplier_public_dict
 
 bp = Blueprint("registry_api", __name__, url_prefix="/api/v1")
+
+
+def _iso(value) -> str | None:
+    return as_utc(value).isoformat() if value is not None else None
+
+
+def _district_or_error(code: str):
+    district = queries.district_by_code(code)
+    if district is None:
+        return None, error_response(404, _("未知的区县代码：%(code)s", code=code), error_code="not_found",
+                                    field="code")
+    return district, None
+
+
+def _version_dict(district, version, previous=None, *, full: bool) -> dict:
+    changes = diff(previous.snapshot if previous else None, version.snapshot)
+    body = {"district": district.code, "version": version.number, "published_at": _iso(version.published_at),
+            "exception_reason": version.exception_reason, "supplier_count": len(version.suppliers),
+            "product_count": sum(len(s["products"]) for s in version.suppliers),
+            "below_minimum": version.below_minimum, "added": changes["added"], "removed": changes["removed"],
+            "price_changes": changes["price_changes"]}
+    if full:
+        body["suppliers"] = version.suppliers
+    return body
+
+
+@bp.get("/districts")
+def districts():
+    current = queries.current_versions()
+    rows = []
+    for d in all_districts():
+        v = current.get(d.id)
+        rows.append({"code": d.code, "name": d.name, "name_en": d.name_en, "kind": str(d.kind), "list": {
+            "published": v is not None, "version": v.number if v else None,
+            "published_at": _iso(v.published_at) if v else None,
+            "supplier_count": len(v.suppliers) if v else 0}})
+    return jsonify({"districts": rows})
+
+
+@bp.get("/districts/<code>/list")
+def district_list(code: str):
+    district, error = _district_or_error(code)
+    if error:
+        return error
+    version = queries.current_version(district)
+    if version is None:
+        return error_response(404, _("该区县尚未公布目录清单。"), error_code="not_published", field="code")
+    return jsonify({"district": district.code, "version": version.number,
+                    "published_at": _iso(version.published_at), "exception_reason": version.exception_reason,
+                    "below_minimum": version.below_minimum, "suppliers": version.suppliers})
+
+
+@bp.get("/districts/<code>/list/versions")
+def district_list_versions(code: str):
+    district, error = _district_or_error(code)
+    if error:
+        return error
+    history = list(reversed(queries.versions(district)))
+    rows = [_version_dict(district, v, history[i - 1] if i else None, full=False) for i, v in enumerate(history)]
+    return jsonify({"district": district.code, "versions": list(reversed(rows))})
+
+
+@bp.get("/districts/<code>/list/versions/<int:number>")
+def district_list_version(code: str, number: int):
+    district, error = _district_or_error(code)
+    if error:
+        return error
+    version = queries.version_by_number(district, number)
+    if version is None:
+        return error_response(404, _("没有该版本。"), error_code="not_found", field="number")
+    return jsonify(_version_dict(district, version, queries.previous_version(version), full=True))
+
+
+@bp.get("/suppliers/<int:supplier_id>")
+def supplier(supplier_id: int):
+    company = db.session.get(Supplier, supplier_id)
+    if company is None or company.status == SupplierStatus.registered:
+        return error_response(404, _("没有该销售安装单位。"), error_code="not_found", field="id")
+    return jsonify({**supplier_public_dict(company), "status": str(company.status),
+                    "districts": [d.code for d in queries.supplier_listed_districts(company.id)]})
+
+
+@bp.get("/announcements")
+def announcements():
+    code, kind = request.args.get("district") or None, request.args.get("kind") or None
+    district = None
+    if code:
+        district = queries.district_by_code(code)
+        if district is None:
+            return error_response(400, _("未知的区县代码：%(code)s", code=code), error_code="invalid", field="district")
+    if kind and kind not in AnnouncementKind.__members__:
+        return error_response(400, _("未知的公告类别：%(kind)s（可选：%(kinds)s）", kind=kind,
+                                     kinds=", ".join(AnnouncementKind.__members__)),
+                              error_code="invalid", field="kind")
+    items = db.session.scalars(queries.announcements_query(district, kind).limit(500)).all()
+    return jsonify({"announcements": [{
+        "id": a.id, "district": a.district.code, "kind": str(a.kind), "title": a.title_text, "body": a.body_text,
+        "published_at": _iso(a.published_at), "case_number": a.case_number} for a in items]})

@@ -32,7 +32,8 @@ from registry.snapshots import diff, product_public_dict, supplier_public_dict
 PUBLISHED_TITLE = N_("%(district)s燃气安全装置销售安装单位目录清单（第 %(number)s 版）")
 PUBLISHED_BODY = N_("经公开征集、集中比选，%(district)s目录清单第 %(number)s 版现予公布：共 %(count)s 家销售安装单位、"
                     "%(products)s 款产品。")
-PUBLISHED_BODY_EXCEPTION = N_("经公开征集、集中比选，%(district)s目录清单第 %(number)s 版现予公布：共 %(count)s 家销售安装单位、"
+PUBLISHED_BODY_EXCEPTION = N_("经公开征集、集中比选，%(district)s目录清单第 %(number)s 版现予公布："
+                              "共 %(count)s 家销售安装单位、"
                               "%(products)s 款产品。入选单位少于 3 家，书面例外理由：%(exception)s")
 ADDED_TITLE = N_("%(district)s目录清单新增销售安装单位")
 ADDED_BODY = N_("%(district)s目录清单第 %(number)s 版新增：%(names)s。")
@@ -42,7 +43,8 @@ REMOVED_BODY = N_("因%(reason)s，%(supplier)s 自即日起移出%(district)s�
 REMOVED_BODY_CASE = N_("因%(reason)s（案件编号 %(case_number)s），%(supplier)s 自即日起移出%(district)s"
                        "燃气安全装置销售安装单位目录清单（现行第 %(number)s 版）。")
 PRODUCT_TITLE = N_("%(supplier)s 的产品 %(model)s 移出%(district)s目录清单")
-PRODUCT_BODY = N_("该产品已不再有效（%(reason)s），自即日起移出目录清单（现行第 %(number)s 版），不得再按清单销售安装。")
+PRODUCT_BODY = N_("该产品已不再有效（%(reason)s），自即日起移出目录清单（现行第 %(number)s 版），"
+                  "不得再按清单销售安装。")
 BELOW_TITLE = N_("%(district)s目录清单暂不符合最低要求")
 BELOW_BODY = N_("目录清单第 %(number)s 版有 %(count)s 项不符合公布要求（如入选单位不足 3 家或缺少某一档次的有效产品）。"
                 "区县经济信息部门正在补充征集，请以最新公告为准。")

@@ -1,4 +1,4 @@
-"""Registry pages: supplier registration (more in later issues)."""
+"""Registry pages: supplier registration; the public, solicitation and official pages are child blueprints."""
 
 from __future__ import annotations
 
@@ -11,9 +11,15 @@ from core.errors import DomainError
 from core.forms import attach_domain_error
 from core.i18n import _
 from registry import services
+from registry.district_admin_routes import bp as district_admin_bp
 from registry.forms import SupplierRegistrationForm
+from registry.official_routes import bp as official_bp
+from registry.public_routes import bp as public_bp
+from registry.solicitation_routes import bp as solicitations_bp
 
 bp = Blueprint("registry", __name__)
+for _child in (public_bp, solicitations_bp, official_bp, district_admin_bp):
+    bp.register_blueprint(_child)
 
 
 @bp.route("/suppliers/register", methods=["GET", "POST"])

@@ -1,0 +1,163 @@
+"""District base data for officials: townships, old communities, targets, subsidy policies."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from catalog.models import DEVICE_TYPE_TITLES
+from core.accounts.forms import EmptyForm
+from core.db import db
+from core.errors import DomainError
+from core.forms import attach_domain_error
+from core.i18n import _
+from core.permissions import Role, require_role
+from registry import district_services as services
+from registry.district_forms import CommunityForm, SubsidyForm, TargetForm, TownshipForm, fen
+from registry.district_models import (
+    HOUSEHOLD_CATEGORY_TITLES,
+    SUBSIDY_KIND_TITLES,
+    TOWNSHIP_KIND_TITLES,
+    OldCommunity,
+    SubsidyKind,
+    SubsidyPolicy,
+    Target,
+    Township,
+    TownshipKind,
+)
+from registry.official_access import district_for
+
+bp = Blueprint("district_admin", __name__, url_prefix="/official/districts/<code>")
+ROLES = (Role.district_official, Role.regulator)
+
+
+@bp.context_processor
+def _titles():
+    return {"township_titles": TOWNSHIP_KIND_TITLES, "category_titles": HOUSEHOLD_CATEGORY_TITLES,
+            "device_titles": DEVICE_TYPE_TITLES, "subsidy_titles": SUBSIDY_KIND_TITLES}
+
+
+def _rows(model, district, *order):
+    return db.session.scalars(select(model).where(model.district_id == district.id).order_by(*order)).all()
+
+
+def _owned(model, district, object_id):
+    obj = db.session.get(model, object_id)
+    if obj is None or obj.district_id != district.id:
+        abort(404)
+    return obj
+
+
+def _save(form, call, message: str) -> bool:
+    """Run a service for a valid form; commit and flash on success, show the error otherwise."""
+    if not form.validate_on_submit():
+        return False
+    if not current_user.is_official_of(district_for(request.view_args["code"]).id):
+        abort(403)
+    try:
+        call()
+    except DomainError as exc:
+        db.session.rollback()
+        if not attach_domain_error(form, exc):
+            flash(exc.message, "danger")
+        return False
+    db.session.commit()
+    flash(message, "success")
+    return True
+
+
+def _township_choices(district, blank: bool):
+    rows = [(t.id, t.name) for t in _rows(Township, district, Township.name)]
+    return ([(0, _("（未指定）"))] if blank else []) + rows
+
+
+@bp.route("/townships", methods=["GET", "POST"])
+@require_role(*ROLES)
+def townships(code: str):
+    district = district_for(code)
+    editing = _owned(Township, district, request.args.get("edit", type=int)) if request.args.get("edit") else None
+    form = TownshipForm(obj=editing)
+    if _save(form, lambda: services.save_township(district, actor=current_user, name=form.name.data,
+                                                  kind=TownshipKind(form.kind.data), township=editing),
+             _("乡镇/街道已保存。")):
+        return redirect(url_for(".townships", code=code))
+    return render_template("registry/official/townships.html", district=district, form=form, editing=editing,
+                           rows=_rows(Township, district, Township.name), delete_form=EmptyForm(),
+                           can_edit=current_user.is_official_of(district.id))
+
+
+@bp.route("/townships/<int:township_id>/delete", methods=["POST"])
+@require_role(Role.district_official)
+def delete_township(code: str, township_id: int):
+    district = district_for(code, write=True)
+    township = _owned(Township, district, township_id)
+    _save(EmptyForm(), lambda: services.delete_township(township, actor=current_user), _("已删除。"))
+    return redirect(url_for(".townships", code=code))
+
+
+@bp.route("/communities", methods=["GET", "POST"])
+@require_role(*ROLES)
+def communities(code: str):
+    district = district_for(code)
+    editing = (_owned(OldCommunity, district, request.args.get("edit", type=int))
+               if request.args.get("edit") else None)
+    form = CommunityForm(obj=editing)
+    form.township_id.choices = _township_choices(district, blank=True)
+
+    def save():
+        township = _owned(Township, district, form.township_id.data) if form.township_id.data else None
+        services.save_community(district, actor=current_user, name=form.name.data, address=form.address.data,
+                                township=township, community=editing)
+
+    if _save(form, save, _("老旧小区已保存。")):
+        return redirect(url_for(".communities", code=code))
+    return render_template("registry/official/communities.html", district=district, form=form, editing=editing,
+                           rows=_rows(OldCommunity, district, OldCommunity.name), delete_form=EmptyForm(),
+                           can_edit=current_user.is_official_of(district.id))
+
+
+@bp.route("/communities/<int:community_id>/delete", methods=["POST"])
+@require_role(Role.district_official)
+def delete_community(code: str, community_id: int):
+    district = district_for(code, write=True)
+    community = _owned(OldCommunity, district, community_id)
+    _save(EmptyForm(), lambda: services.delete_community(community, actor=current_user), _("已删除。"))
+    return redirect(url_for(".communities", code=code))
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@require_role(*ROLES)
+def targets(code: str):
+    district = district_for(code)
+    form = TargetForm()
+    form.township_id.choices = _township_choices(district, blank=False)
+
+    def save():
+        services.set_target(district, actor=current_user, township=_owned(Township, district, form.township_id.data),
+                            category=form.category.data, device_type=form.device_type.data, count=form.count.data)
+
+    if _save(form, save, _("目标已保存。")):
+        return redirect(url_for(".targets", code=code))
+    rows = _rows(Target, district, Target.township_id, Target.category, Target.device_type)
+    return render_template("registry/official/targets.html", district=district, form=form, rows=rows,
+                           can_edit=current_user.is_official_of(district.id))
+
+
+@bp.route("/subsidies", methods=["GET", "POST"])
+@require_role(*ROLES)
+def subsidies(code: str):
+    district = district_for(code)
+    form = SubsidyForm()
+
+    def save():
+        services.add_subsidy_policy(
+            district, actor=current_user, category=form.category.data, device_type=form.device_type.data,
+            kind=SubsidyKind(form.kind.data), amount_fen=fen(form.amount.data), percent=form.percent.data,
+            cap_fen=fen(form.cap.data), valid_from=form.valid_from.data, valid_until=form.valid_until.data)
+
+    if _save(form, save, _("补贴政策已添加。")):
+        return redirect(url_for(".subsidies", code=code))
+    rows = _rows(SubsidyPolicy, district, SubsidyPolicy.valid_from.desc(), SubsidyPolicy.id)
+    return render_template("registry/official/subsidies.html", district=district, form=form, rows=rows,
+                           can_edit=current_user.is_official_of(district.id))

@@ -1,0 +1,183 @@
+"""The district official's workbench: dashboard, solicitations, reviews, the list and its publication."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from catalog.models import DEVICE_TYPE_TITLES, TIER_TITLES
+from core import nav
+from core.accounts.forms import EmptyForm
+from core.db import db
+from core.districts import District, all_districts
+from core.errors import DomainError
+from core.forms import attach_domain_error
+from core.i18n import _, _l
+from core.permissions import Role, require_role
+from registry import list_services, queries, solicitation_services
+from registry.list_forms import PublishForm, RemoveSupplierForm, ReviewForm, SolicitationForm
+from registry.list_models import (
+    APPLICATION_STATUS_TITLES,
+    CRITERIA_TITLES,
+    SOLICITATION_STATUS_TITLES,
+    Application,
+    Solicitation,
+)
+from registry.models import Supplier
+from registry.official_access import can_view_district_admin, district_for
+
+bp = Blueprint("official", __name__, url_prefix="/official")
+OFFICIAL_ROLES = (Role.district_official, Role.regulator)
+
+nav.add("registry.official.dashboard", _l("区县工作台"), roles=OFFICIAL_ROLES, order=60)
+
+
+@bp.context_processor
+def _titles():
+    return {"status_titles": SOLICITATION_STATUS_TITLES, "application_titles": APPLICATION_STATUS_TITLES,
+            "device_titles": DEVICE_TYPE_TITLES, "criteria_titles": CRITERIA_TITLES, "tier_titles": TIER_TITLES}
+
+
+def _my_districts() -> list[District]:
+    if current_user.has_role(Role.regulator):
+        return all_districts()
+    ids = current_user.district_ids(Role.district_official)
+    return [d for d in all_districts() if d.id in ids]
+
+
+@bp.route("")
+@require_role(*OFFICIAL_ROLES)
+def dashboard():
+    districts = _my_districts()
+    current = queries.current_versions()
+    official_ids = current_user.district_ids(Role.district_official)
+    return render_template("registry/official/dashboard.html", districts=districts, current=current,
+                           pending=queries.pending_applications(official_ids))
+
+
+@bp.route("/districts/<code>/list", methods=["GET", "POST"])
+@require_role(*OFFICIAL_ROLES)
+def district_list(code: str):
+    district = district_for(code)
+    form = PublishForm()
+    problems = None
+    if form.validate_on_submit():
+        if not current_user.is_official_of(district.id):
+            abort(403)
+        try:
+            version = list_services.publish_list(district, actor=current_user,
+                                                 exception_reason=form.exception_reason.data)
+        except list_services.PublicationRefused as exc:
+            flash(exc.message, "danger")
+            problems = exc.problems
+        else:
+            db.session.commit()
+            flash(_("目录清单第 %(n)s 版已公布。", n=version.number), "success")
+            return redirect(url_for("registry.official.district_list", code=code))
+    if problems is None:
+        problems = list_services.check_working_list(district)
+    return render_template("registry/official/list.html", district=district, form=form, problems=problems,
+                           entries=queries.working_entries(district), version=queries.current_version(district),
+                           remove_form=RemoveSupplierForm(), can_edit=current_user.is_official_of(district.id))
+
+
+@bp.route("/districts/<code>/list/remove/<int:supplier_id>", methods=["POST"])
+@require_role(Role.district_official)
+def remove_supplier(code: str, supplier_id: int):
+    district = district_for(code, write=True)
+    supplier = db.get_or_404(Supplier, supplier_id)
+    form = RemoveSupplierForm()
+    if not form.validate_on_submit():
+        flash(_("请填写移出理由。"), "danger")
+        return redirect(url_for("registry.official.district_list", code=code))
+    try:
+        version = list_services.remove_supplier(district, supplier, actor=current_user, reason=form.reason.data,
+                                                case_number=form.case_number.data or None)
+    except DomainError as exc:
+        flash(exc.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("已移出，生成清单第 %(n)s 版并发布公告。", n=version.number) if version
+              else _("已从候选名单中移除。"), "success")
+    return redirect(url_for("registry.official.district_list", code=code))
+
+
+@bp.route("/districts/<code>/solicitations", methods=["GET", "POST"])
+@require_role(*OFFICIAL_ROLES)
+def solicitations(code: str):
+    district = district_for(code)
+    form = SolicitationForm()
+    if form.validate_on_submit():
+        if not current_user.is_official_of(district.id):
+            abort(403)
+        try:
+            call = solicitation_services.open_solicitation(
+                district, actor=current_user, title=form.title.data, requirements=form.requirements.data,
+                device_types=form.device_types.data, deadline=form.deadline.data, weights=form.weights())
+        except DomainError as exc:
+            if not attach_domain_error(form, exc):
+                flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("公开征集已发布。"), "success")
+            return redirect(url_for("registry.official.solicitation", call_id=call.id))
+    calls = db.session.scalars(queries.solicitations_query(district=district)).all()
+    return render_template("registry/official/solicitations.html", district=district, form=form, calls=calls,
+                           can_edit=current_user.is_official_of(district.id))
+
+
+def _call_for(call_id: int) -> Solicitation:
+    call = db.get_or_404(Solicitation, call_id)
+    if not can_view_district_admin(current_user, call.district_id):
+        abort(403)
+    return call
+
+
+@bp.route("/solicitations/<int:call_id>")
+@require_role(*OFFICIAL_ROLES)
+def solicitation(call_id: int):
+    call = _call_for(call_id)
+    return render_template("registry/official/solicitation.html", call=call, form=EmptyForm(),
+                           can_edit=call.can_manage(current_user))
+
+
+@bp.route("/solicitations/<int:call_id>/close", methods=["POST"])
+@require_role(Role.district_official)
+def close_solicitation(call_id: int):
+    call = _call_for(call_id)
+    if not call.can_manage(current_user):
+        abort(403)
+    if EmptyForm().validate_on_submit():
+        try:
+            solicitation_services.close_solicitation(call, actor=current_user)
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("征集已结束。"), "success")
+    return redirect(url_for("registry.official.solicitation", call_id=call.id))
+
+
+@bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
+@require_role(*OFFICIAL_ROLES)
+def application(application_id: int):
+    item = db.get_or_404(Application, application_id)
+    call = _call_for(item.solicitation_id)
+    form = ReviewForm(obj=item)
+    if form.validate_on_submit():
+        if not call.can_manage(current_user):
+            abort(403)
+        try:
+            solicitation_services.review_application(item, actor=current_user, scores=form.scores(),
+                                                     comment=form.comment.data, decision=form.decision.data or None,
+                                                     reason=form.reason.data)
+        except DomainError as exc:
+            db.session.rollback()
+            if not attach_domain_error(form, exc):
+                flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("评审已保存。"), "success")
+            return redirect(url_for("registry.official.solicitation", call_id=call.id))
+    return render_template("registry/official/application.html", item=item, call=call, form=form,
+                           can_edit=call.can_manage(current_user))

@@ -1,0 +1,85 @@
+"""Public pages (no login): districts and their lists, versions, announcements, supplier profiles."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+
+from catalog.models import CERTIFICATE_KIND_TITLES, DEVICE_TYPE_TITLES, TIER_ORDER, TIER_TITLES, USAGE_TITLES
+from catalog.tiers import FEATURE_LABELS
+from core import nav
+from core.db import db
+from core.districts import all_districts
+from core.i18n import _l
+from registry import queries
+from registry.list_models import ANNOUNCEMENT_KIND_TITLES, AnnouncementKind
+from registry.models import Supplier, SupplierStatus
+from registry.snapshots import diff, supplier_public_dict
+
+bp = Blueprint("public", __name__)
+
+nav.add("registry.public.districts", _l("区县目录清单"), public=True, order=10)
+nav.add("registry.public.announcements", _l("公告"), public=True, order=30)
+
+TITLES = {"tier": TIER_TITLES, "device_type": DEVICE_TYPE_TITLES, "usage": USAGE_TITLES,
+          "feature": FEATURE_LABELS, "certificate": CERTIFICATE_KIND_TITLES, "kind": ANNOUNCEMENT_KIND_TITLES}
+
+
+@bp.context_processor
+def _titles():
+    return {"titles": TITLES, "tier_order": [str(t) for t in TIER_ORDER]}
+
+
+def _district_or_404(code: str):
+    district = queries.district_by_code(code)
+    if district is None:
+        abort(404)
+    return district
+
+
+@bp.route("/districts")
+def districts():
+    return render_template("registry/districts.html", districts=all_districts(), current=queries.current_versions())
+
+
+@bp.route("/districts/<code>")
+def district(code: str):
+    district = _district_or_404(code)
+    version = queries.current_version(district)
+    notes = db.session.scalars(queries.announcements_query(district).limit(5)).all()
+    return render_template("registry/district.html", district=district, version=version, announcements=notes)
+
+
+@bp.route("/districts/<code>/versions")
+def versions(code: str):
+    district = _district_or_404(code)
+    history = queries.versions(district)
+    by_number = {v.number: v for v in history}
+    diffs = {v.number: diff(by_number[v.number - 1].snapshot if v.number - 1 in by_number else None, v.snapshot)
+             for v in history}
+    compare = None
+    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
+    if a is not None and b is not None:
+        if a not in by_number or b not in by_number:
+            abort(404)
+        compare = {"a": a, "b": b, "diff": diff(by_number[a].snapshot, by_number[b].snapshot)}
+    return render_template("registry/versions.html", district=district, history=history, diffs=diffs,
+                           compare=compare)
+
+
+@bp.route("/announcements")
+def announcements():
+    code, kind = request.args.get("district") or None, request.args.get("kind") or None
+    district = queries.district_by_code(code) if code else None
+    kind_value = kind if kind in AnnouncementKind.__members__ else None
+    page = db.paginate(queries.announcements_query(district, kind_value), per_page=20, error_out=False)
+    return render_template("registry/announcements.html", page=page, districts=all_districts(),
+                           district=district, kind=kind_value)
+
+
+@bp.route("/suppliers/<int:supplier_id>")
+def supplier(supplier_id: int):
+    company = db.session.get(Supplier, supplier_id)
+    if company is None or company.status == SupplierStatus.registered:
+        abort(404)
+    return render_template("registry/supplier_public.html", supplier=company, public=supplier_public_dict(company),
+                           listed_in=queries.supplier_listed_districts(company.id))

@@ -1,0 +1,95 @@
+"""Public calls (公开征集) and the supplier's side: apply, see outcomes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from catalog.models import DEVICE_TYPE_TITLES, TIER_TITLES, Product, ProductStatus
+from core import nav
+from core.db import db
+from core.errors import DomainError
+from core.forms import attach_domain_error
+from core.i18n import _, _l
+from core.permissions import Role, require_role
+from registry import queries, solicitation_services
+from registry.list_forms import ApplicationForm
+from registry.list_models import (
+    APPLICATION_STATUS_TITLES,
+    CRITERIA_TITLES,
+    SOLICITATION_STATUS_TITLES,
+    Solicitation,
+    SolicitationStatus,
+)
+
+bp = Blueprint("solicitations", __name__)
+
+nav.add("registry.solicitations.index", _l("公开征集"), public=True, order=20)
+nav.add("registry.solicitations.my_applications", _l("我的征集申请"), roles=(Role.supplier,), order=40)
+
+
+@bp.context_processor
+def _titles():
+    return {"status_titles": SOLICITATION_STATUS_TITLES, "application_titles": APPLICATION_STATUS_TITLES,
+            "device_titles": DEVICE_TYPE_TITLES, "criteria_titles": CRITERIA_TITLES, "tier_titles": TIER_TITLES,
+            "today": date.today()}
+
+
+@bp.route("/solicitations")
+def index():
+    open_calls = db.session.scalars(queries.solicitations_query(status=SolicitationStatus.open)).all()
+    closed = db.session.scalars(queries.solicitations_query(status=SolicitationStatus.closed).limit(20)).all()
+    return render_template("registry/solicitations.html", open_calls=open_calls, closed=closed)
+
+
+@bp.route("/solicitations/<int:call_id>")
+def detail(call_id: int):
+    call = db.get_or_404(Solicitation, call_id)
+    return render_template("registry/solicitation.html", call=call)
+
+
+def _offerable(supplier_id: int, call: Solicitation) -> list[Product]:
+    return list(db.session.scalars(select(Product).where(
+        Product.supplier_id == supplier_id, Product.status == ProductStatus.valid,
+        Product.device_type.in_(call.device_types)).order_by(Product.device_type, Product.tier, Product.id)))
+
+
+@bp.route("/solicitations/<int:call_id>/apply", methods=["GET", "POST"])
+@require_role(Role.supplier)
+def apply(call_id: int):
+    call = db.get_or_404(Solicitation, call_id)
+    supplier = current_user.supplier
+    if supplier is None:
+        abort(403)
+    products = _offerable(supplier.id, call)
+    form = ApplicationForm()
+    if not form.is_submitted():
+        for p in products:
+            form.items.append_entry({"product_id": p.id, "offered": True, "price": p.price_fen / 100,
+                                     "install_fee": p.install_fee_fen / 100})
+    elif form.validate():
+        try:
+            solicitation_services.apply(call, supplier, actor=current_user, items=form.offered_items(),
+                                        note=form.note.data)
+        except DomainError as exc:
+            if not attach_domain_error(form, exc):
+                flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("申请已提交，请等待区县经济信息部门评审。"), "success")
+            return redirect(url_for("registry.solicitations.my_applications"))
+    by_id = {p.id: p for p in products}
+    refusal = solicitation_services.supplier_may_apply(supplier)
+    return render_template("registry/apply.html", call=call, form=form, products=by_id, refusal=refusal)
+
+
+@bp.route("/applications")
+@require_role(Role.supplier)
+def my_applications():
+    if current_user.supplier_id is None:
+        abort(403)
+    return render_template("registry/my_applications.html",
+                           applications=queries.supplier_applications(current_user.supplier_id))
