@@ -64,6 +64,11 @@ def configure_models() -> None:
     import core.notifications  # noqa: F401, PLC0415
     import catalog.models  # noqa: F401, PLC0415
     import registry.models  # noqa: F401, PLC0415
+    import registry.district_models  # noqa: F401, PLC0415
+    import registry.list_models  # noqa: F401, PLC0415
+    from registry import listeners  # noqa: PLC0415
+
+    listeners.connect()  # registry reacts to catalog signals (invalid products leave lists)
 
 
 def configure_blueprints(app: Flask) -> None:
