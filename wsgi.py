@@ -16,10 +16,11 @@ from core.i18n import _l, select_locale
 from core.web import configure_errors, configure_security_headers, configure_templates
 from registry import cli as registry_cli
 from registry import demo as registry_demo
+from registry import supplier_demo
 
 
 #: Demo data, lowest layer first; each step is idempotent.
-DEMO_STEPS = (core_demo.seed, catalog_demo.seed, registry_demo.seed)
+DEMO_STEPS = (core_demo.seed, supplier_demo.seed, catalog_demo.seed, registry_demo.seed)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -9,7 +9,9 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import TimestampMixin, db, enum_column
-from core.i18n import _l
+from core.errors import InvalidTransition
+from core.i18n import _, _l
+from core.permissions import Role
 
 
 class DeviceType(enum.StrEnum):
@@ -91,6 +93,34 @@ CERTIFICATE_STATUS_TITLES = {
 }
 
 
+#: The product state machine: draft → submitted → valid | invalid → withdrawn (SPEC 3.2).
+ALLOWED: dict[ProductStatus, frozenset[ProductStatus]] = {
+    ProductStatus.draft: frozenset({ProductStatus.submitted, ProductStatus.withdrawn}),
+    ProductStatus.submitted: frozenset({ProductStatus.valid, ProductStatus.invalid, ProductStatus.withdrawn}),
+    ProductStatus.valid: frozenset({ProductStatus.submitted, ProductStatus.invalid, ProductStatus.withdrawn}),
+    ProductStatus.invalid: frozenset({ProductStatus.submitted, ProductStatus.withdrawn}),
+    ProductStatus.withdrawn: frozenset({ProductStatus.draft}),
+}
+#: States in which the supplier may still change the declaration.
+EDITABLE = frozenset({ProductStatus.draft, ProductStatus.invalid, ProductStatus.valid})
+#: States that the daily re-check re-validates.
+CHECKED = frozenset({ProductStatus.submitted, ProductStatus.valid})
+
+
+def can_view_supplier_documents(user, supplier) -> bool:
+    """Scans and letters: the supplier's staff, regulators, admins, officials of a district it serves."""
+    if not getattr(user, "is_authenticated", False) or supplier is None:
+        return False
+    if user.is_staff_of(supplier.id) or user.has_role(Role.regulator) or user.has_role(Role.admin):
+        return True
+    return any(user.is_official_of(d.id) for d in supplier.districts)
+
+
+def supplier_may_sell(supplier) -> bool:
+    """A suspended or blacklisted company may not add, change or submit products."""
+    return str(supplier.status) not in ("suspended", "blacklisted")
+
+
 class Product(TimestampMixin, db.Model):
     """A device model offered by a supplier, with its declared features, standards and prices."""
 
@@ -139,6 +169,51 @@ class Product(TimestampMixin, db.Model):
     def __repr__(self) -> str:
         return f"<Product {self.id} {self.model} {self.tier}>"
 
+    @property
+    def title(self) -> str:
+        return f"{self.brand} {self.model}"
+
+    @property
+    def needs_authorisation(self) -> bool:
+        """A supplier that is not the manufacturer must upload the manufacturer's authorisation (授权书)."""
+        return not self.is_own_manufacture
+
+    @property
+    def authorisation_missing(self) -> bool:
+        return self.needs_authorisation and not self.authorisation_file
+
+    def transition_to(self, status: ProductStatus) -> None:
+        """Move to `status` if the state machine allows it, else raise InvalidTransition."""
+        status = ProductStatus(status)
+        if status not in ALLOWED[self.status]:
+            raise InvalidTransition(_("产品状态不能从“%(old)s”变为“%(new)s”。",
+                                      old=PRODUCT_STATUS_TITLES[self.status], new=PRODUCT_STATUS_TITLES[status]))
+        self.status = status
+
+    def can_manage(self, user) -> bool:
+        """Staff of the owning company (whatever the state), e.g. to see the product in their workbench."""
+        return getattr(user, "is_authenticated", False) and user.is_staff_of(self.supplier_id)
+
+    def can_edit(self, user) -> bool:
+        return self.can_manage(user) and self.status in EDITABLE and supplier_may_sell(self.supplier)
+
+    def can_submit(self, user) -> bool:
+        return (self.can_manage(user) and ProductStatus.submitted in ALLOWED[self.status]
+                and supplier_may_sell(self.supplier))
+
+    def can_withdraw(self, user) -> bool:
+        return self.can_manage(user) and ProductStatus.withdrawn in ALLOWED[self.status]
+
+    def can_reopen(self, user) -> bool:
+        return self.can_manage(user) and self.status == ProductStatus.withdrawn and supplier_may_sell(self.supplier)
+
+    def can_view_documents(self, user) -> bool:
+        return can_view_supplier_documents(user, self.supplier)
+
+    def can_oversee(self, user) -> bool:
+        """Regulators (and admins) see every product; officials those of companies serving their district."""
+        return can_view_supplier_documents(user, self.supplier)
+
 
 class Certificate(TimestampMixin, db.Model):
     """A certificate bound to a product model."""
@@ -163,3 +238,19 @@ class Certificate(TimestampMixin, db.Model):
     scan_file: Mapped[str | None] = mapped_column(String(100))
 
     product: Mapped[Product] = relationship(back_populates="certificates")
+
+    @property
+    def kind_title(self) -> str:
+        return str(CERTIFICATE_KIND_TITLES[self.kind])
+
+    def can_edit(self, user) -> bool:
+        return self.product.can_edit(user)
+
+    def can_set_status(self, user) -> bool:
+        """Only market regulation changes a certificate's register status."""
+        return getattr(user, "is_authenticated", False) and user.has_role(Role.regulator)
+
+    def is_valid_on(self, day: date) -> bool:
+        """Valid on `day`: register status valid and `day` within its validity (inclusive)."""
+        return (self.status == CertificateStatus.valid and day <= self.valid_until
+                and (self.valid_from is None or self.valid_from <= day))

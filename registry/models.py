@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import TimestampMixin, db, enum_column
 from core.districts import DISTRICT_KIND_TITLES, District, DistrictKind  # noqa: F401 - re-exported
 from core.i18n import _l
+from core.permissions import Role
 
 
 class SupplierStatus(enum.StrEnum):
@@ -26,6 +27,19 @@ SUPPLIER_STATUS_TITLES = {
     SupplierStatus.verified: _l("已核验"),
     SupplierStatus.suspended: _l("已暂停"),
     SupplierStatus.blacklisted: _l("已列入黑名单"),
+}
+
+#: Labels of the profile fields (form labels, "missing field" messages).
+PROFILE_FIELD_TITLES = {
+    "legal_name": _l("单位名称"),
+    "credit_code": _l("统一社会信用代码"),
+    "qualification_name": _l("资质名称"),
+    "qualification_level": _l("资质等级"),
+    "contact_person": _l("联系人"),
+    "phone": _l("联系电话"),
+    "address": _l("地址"),
+    "service_content": _l("服务内容"),
+    "districts": _l("服务区县"),
 }
 
 supplier_district = Table(
@@ -65,3 +79,56 @@ class Supplier(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Supplier {self.id} {self.legal_name}>"
+
+    # -- permissions and status (supplier profile) --
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == SupplierStatus.verified
+
+    @property
+    def is_barred(self) -> bool:
+        """Suspended or blacklisted: may not apply, sell or be listed."""
+        return self.status in (SupplierStatus.suspended, SupplierStatus.blacklisted)
+
+    def can_apply(self) -> bool:
+        """Only a verified company in good standing may apply to a solicitation."""
+        return self.status == SupplierStatus.verified
+
+    def can_be_listed(self) -> bool:
+        return self.status == SupplierStatus.verified
+
+    def missing_public_fields(self) -> list[str]:
+        """Names of the public fields a list needs (SPEC 4.3) that are still empty."""
+        names = ("legal_name", "qualification_name", "qualification_level", "contact_person", "phone", "address",
+                 "service_content")
+        missing = [name for name in names if not (getattr(self, name) or "").strip()]
+        if not self.districts:
+            missing.append("districts")
+        return missing
+
+    def can_edit_profile(self, user) -> bool:
+        """Only the company's own staff change its profile and staff (never another company's)."""
+        return getattr(user, "is_authenticated", False) and user.is_staff_of(self.id)
+
+    def serves(self, district_id: int | None) -> bool:
+        return any(d.id == district_id for d in self.districts)
+
+    def is_official_for(self, user) -> bool:
+        return any(user.is_official_of(d.id) for d in self.districts)
+
+    def can_view_profile(self, user) -> bool:
+        """Staff, regulators, admins and officials of a district it serves see the full profile and files."""
+        if not getattr(user, "is_authenticated", False):
+            return False
+        return (user.is_staff_of(self.id) or user.has_role(Role.regulator) or user.has_role(Role.admin)
+                or self.is_official_for(user))
+
+    def can_verify(self, user) -> bool:
+        """A regulator or an official of a district it serves verifies a registered company."""
+        if self.status != SupplierStatus.registered or not getattr(user, "is_authenticated", False):
+            return False
+        return user.has_role(Role.regulator) or self.is_official_for(user)
+
+    def can_override_credit_code(self, user) -> bool:
+        return getattr(user, "is_authenticated", False) and user.has_role(Role.admin)
