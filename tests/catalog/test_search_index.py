@@ -1,0 +1,123 @@
+"""The index follows the database: outbox written with the change, applied after commit by one writer."""
+# ruff: noqa: F811 - pytest fixtures imported from search_factories are used as parameters
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import func, select
+
+from catalog import search, services
+from catalog.models import CertificateStatus
+from catalog.search_models import SearchOutbox
+from catalog.search_params import SearchParams
+from catalog.signals import product_changed
+from core.db import db
+from core.permissions import Role
+from registry import list_services, queries
+from tests.catalog.search_factories import catalog_data, listing, make_product, make_supplier  # noqa: F401
+from tests.conftest import district, make_user
+from tests.registry.helpers import published_list
+
+
+def found(q="", **params):
+    return search.search(SearchParams(q=q, **params)).ids
+
+
+def queued():
+    return db.session.scalar(select(func.count()).select_from(SearchOutbox))
+
+
+def test_listing_is_searchable_right_after_commit(listing):
+    product = make_product(make_supplier(), "QX-7788")
+    assert found("QX-7788") == []
+    listing.put(product, "500103")
+    assert found("QX-7788") == [product.id]
+    assert queued() == 0
+
+
+def test_rows_written_but_not_committed_change_nothing(listing):
+    product = make_product(make_supplier(), "QX-1234")
+    listing.listed[product.id] = ["500103"]
+    search.enqueue([product.id])
+    assert queued() == 1
+    db.session.rollback()
+    assert queued() == 0 and found("QX-1234") == []
+
+
+def test_removal_and_price_change_update_the_index(catalog_data, listing):
+    valve = catalog_data["valve_low"]
+    valve.price_fen = 99900
+    product_changed.send(valve, changes={"price_fen": (19900, 99900)})  # what catalog.services sends
+    db.session.commit()
+    assert found(device_type="self_closing_valve", min_price=90000) == [valve.id]
+    listing.put(valve)  # removed from every list
+    assert found("ZB-15A") == []
+
+
+def test_busy_writer_leaves_rows_for_later(listing, caplog):
+    product = make_product(make_supplier(), "LK-5555")
+    writer = search.get_index().writer()
+    try:
+        with caplog.at_level(logging.INFO):
+            listing.put(product, "500103")
+        assert queued() == 1 and found("LK-5555") == []
+    finally:
+        writer.cancel()
+    assert search.apply_outbox() == 1
+    assert queued() == 0 and found("LK-5555") == [product.id]
+
+
+def test_failed_write_keeps_the_rows(listing, monkeypatch, caplog):
+    product = make_product(make_supplier(), "FW-4242")
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("worker died mid-write")
+
+    monkeypatch.setattr(search, "document_for", broken)
+    with caplog.at_level(logging.ERROR):
+        listing.put(product, "500103")
+    assert "applying the search outbox failed" in caplog.text
+    assert queued() == 1 and found("FW-4242") == []
+    monkeypatch.undo()
+    search.apply_outbox()
+    assert found("FW-4242") == [product.id] and queued() == 0
+
+
+def test_reindex_equals_the_incrementally_maintained_index(catalog_data, listing):
+    d = catalog_data
+    listing.put(d["alarm_low"])
+    d["alarm_mid"].price_fen = 41900
+    search.enqueue([d["alarm_mid"].id])
+    listing.put(d["unlisted"], "500105", commit=False)
+    db.session.commit()
+    incremental = search.fingerprint()
+    assert search.reindex() == 5
+    assert search.fingerprint() == incremental
+    assert search.indexed_ids() == set(listing.listed)
+
+
+def test_end_to_end_through_publication_and_invalidation():
+    """The real registry provider: publishing lists products, an invalid certificate removes one at once."""
+    search.clear_index()
+    official, suppliers, _version = published_list("500103", 3)
+    product = suppliers[0][1][0]
+    assert set(queries.listed_product_districts([product.id])) == {product.id}
+    assert product.id in found(product.model)
+    result = found(district="500103", per_page=100)
+    assert len(result) == 9
+    regulator = make_user(Role.regulator)
+    services.set_certificate_status(product.certificates[0], CertificateStatus.revoked, actor=regulator,
+                                    reason="证书已被撤销")
+    db.session.commit()
+    assert product.id not in found(district="500103", per_page=100)
+    assert product.id not in found(product.model)
+    list_services.remove_supplier(district("500103"), suppliers[1][0], actor=official, reason="借用资质",
+                                  case_number="2026-001")
+    db.session.commit()
+    remaining = set(found(district="500103", per_page=100))
+    assert not remaining & {p.id for p in suppliers[1][1]}
+    assert search.indexed_ids() == set(queries.listed_product_districts())
+    search.clear_index()
+
+
