@@ -70,6 +70,12 @@ def working_candidates(district: District) -> list[Candidate]:
             for e in queries.working_entries(district)]
 
 
+def unpublished_changes(district: District) -> dict:
+    """What publishing the working list now would change compared with the current version."""
+    current = queries.current_version(district)
+    return diff(current.snapshot if current else None, _snapshot(working_candidates(district)))
+
+
 def check_working_list(district: District, *, today: date | None = None,
                        exception_reason: str | None = None) -> list[Problem]:
     """The section 4 problems of the working list (all of them)."""

@@ -25,6 +25,7 @@ from registry.list_models import (
 )
 from registry.models import Supplier
 from registry.official_access import can_view_district_admin, district_for
+from registry.public_routes import TITLES
 
 bp = Blueprint("official", __name__, url_prefix="/official")
 OFFICIAL_ROLES = (Role.district_official, Role.regulator)
@@ -35,7 +36,8 @@ nav.add("registry.official.dashboard", _l("区县工作台"), roles=OFFICIAL_ROL
 @bp.context_processor
 def _titles():
     return {"status_titles": SOLICITATION_STATUS_TITLES, "application_titles": APPLICATION_STATUS_TITLES,
-            "device_titles": DEVICE_TYPE_TITLES, "criteria_titles": CRITERIA_TITLES, "tier_titles": TIER_TITLES}
+            "device_titles": DEVICE_TYPE_TITLES, "criteria_titles": CRITERIA_TITLES, "tier_titles": TIER_TITLES,
+            "titles": TITLES}
 
 
 def _my_districts() -> list[District]:
@@ -78,7 +80,8 @@ def district_list(code: str):
         problems = list_services.check_working_list(district)
     return render_template("registry/official/list.html", district=district, form=form, problems=problems,
                            entries=queries.working_entries(district), version=queries.current_version(district),
-                           remove_form=RemoveSupplierForm(), can_edit=current_user.is_official_of(district.id))
+                           remove_form=RemoveSupplierForm(), can_edit=current_user.is_official_of(district.id),
+                           pending=list_services.unpublished_changes(district))
 
 
 @bp.route("/districts/<code>/list/remove/<int:supplier_id>", methods=["POST"])

@@ -81,3 +81,10 @@ def test_official_cannot_review_other_districts_application(client):
     login(client, make_official("500103"))
     assert client.get(f"/official/solicitations/{call.id}").status_code == 403
     assert client.post(f"/official/solicitations/{call.id}/close").status_code == 403
+
+
+def test_official_list_page_shows_unpublished_changes(client):
+    official, _suppliers, _v = published_list()
+    login(client, official)
+    page = client.get("/official/districts/500103/list").get_data(as_text=True)
+    assert "与上一版相比没有变化" in page
