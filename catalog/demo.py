@@ -125,12 +125,12 @@ def tier_index(tier: Tier) -> int:
 
 #: Extra products per company number, so that every state is visible.
 SPECIALS = {
-    2: ("KR-3302", LINES[1], {"features": ALARM_BASE}),  # claims mid, qualifies low → invalid
+    2: ("3302", LINES[1], {"features": ALARM_BASE}),  # claims mid, qualifies low → invalid
     3: ("ZB15B", LINES[3], {"no_letter": True}),  # no authorisation letter → invalid
-    4: ("JT-BX-6601", LINES[2], {"final": ProductStatus.draft}),
+    4: ("6601", LINES[2], {"final": ProductStatus.draft}),
     5: ("ZB20X", LINES[5], {"final": ProductStatus.withdrawn}),
-    6: ("JT-BX-3305", LINES[1], {"expiring": True}),  # valid, a certificate expires within 60 days
-    7: ("GD-2208", LINES[0], {"until": date(2026, 5, 31)}),  # certificates expired → invalid
+    6: ("3305", LINES[1], {"expiring": True}),  # valid, a certificate expires within 60 days
+    7: ("2208", LINES[0], {"until": date(2026, 5, 31)}),  # certificates expired → invalid
 }
 
 
@@ -144,6 +144,6 @@ def seed() -> None:
         for line in LINES:
             _product(supplier, staff, n, line, model=f"{brand[2]}-{line[3]}-{n:02d}", brand=brand)
         if n in SPECIALS:
-            model, line, extra = SPECIALS[n]
-            _product(supplier, staff, n, line, model=f"{model}-{n:02d}", brand=brand, extra=dict(extra))
+            suffix, line, extra = SPECIALS[n]
+            _product(supplier, staff, n, line, model=f"{brand[2]}-{suffix}-{n:02d}", brand=brand, extra=dict(extra))
         db.session.flush()

@@ -27,10 +27,10 @@ def get_certificate_or_404(certificate_id: int) -> Certificate:
 
 
 def supplier_products(supplier_id: int) -> list[Product]:
-    """A company's products, newest first, with their certificates."""
+    """A company's products by device type, usage and model, with their certificates."""
     return list(db.session.scalars(
         select(Product).where(Product.supplier_id == supplier_id).options(selectinload(Product.certificates))
-        .order_by(Product.device_type, Product.usage, Product.tier, Product.id.desc())))
+        .order_by(Product.device_type, Product.usage, Product.model, Product.id)))
 
 
 def expiring_certificates(supplier_id: int, today: date, days: int = 60) -> list[Certificate]:
