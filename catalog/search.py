@@ -414,6 +414,7 @@ def highlight_terms(q: str) -> list[str]:
     for word in query_words(q):
         terms.add(word)
         terms.update(t for t in _terms("title", word) if len(t) > 1 or _CJK.match(t))
+        terms.update(w for group in SYNONYMS if word.lower() in group for w in group)
     return sorted(terms, key=len, reverse=True)
 
 

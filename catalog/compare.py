@@ -1,0 +1,188 @@
+"""Buyer-facing views of listed products: prices (early price, subsidy, net) and the comparison."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from catalog import search
+from catalog.models import (
+    CERTIFICATE_KIND_TITLES,
+    CERTIFICATE_STATUS_TITLES,
+    DEVICE_TYPE_TITLES,
+    TIER_TITLES,
+    USAGE_TITLES,
+    CertificateStatus,
+    Product,
+)
+from catalog.tiers import FEATURE_LABELS, FEATURES
+from catalog.validation_input import today_shanghai
+from core.db import db
+from core.i18n import _, _l, money
+
+MAX_COMPARE = 4
+MIN_COMPARE = 2
+SESSION_KEY = "compare_ids"
+
+#: fn(user, product, price_fen) -> (district id, subsidy fen) | None: registered by a higher layer (orders).
+_subsidy_provider: Callable | None = None
+
+
+def set_subsidy_provider(fn: Callable | None) -> None:
+    """Register how the viewer's subsidy is found (catalog cannot import orders or registry)."""
+    global _subsidy_provider
+    _subsidy_provider = fn
+
+
+@dataclass
+class BuyerPrice:
+    """What a buyer pays for one product: device (early price when it applies) + installation − subsidy."""
+
+    product: Product
+    unit_fen: int
+    early: bool
+    install_fen: int
+    subsidy_fen: int | None = None
+    subsidy_district_id: int | None = None
+
+    @property
+    def total_fen(self) -> int:
+        return self.unit_fen + self.install_fen
+
+    @property
+    def net_fen(self) -> int | None:
+        return None if self.subsidy_fen is None else max(0, self.total_fen - self.subsidy_fen)
+
+
+def buyer_price(product: Product, user=None, on: date | None = None) -> BuyerPrice:
+    """The price a viewer would pay today, with their subsidy when they have a verified category."""
+    on = on or today_shanghai()
+    early = product.early_price_fen is not None and product.early_price_until is not None \
+        and on <= product.early_price_until
+    price = BuyerPrice(product, product.early_price_fen if early else product.price_fen, early,
+                       product.install_fee_fen)
+    if _subsidy_provider is not None and user is not None and getattr(user, "is_authenticated", False):
+        found = _subsidy_provider(user, product, price.total_fen)
+        if found is not None:
+            price.subsidy_district_id, price.subsidy_fen = found
+    return price
+
+
+def listed_products(ids: list[int]) -> tuple[list[Product], dict[int, list[str]]]:
+    """The products among `ids` that are on a current published list, in the order asked."""
+    districts = search.listed_districts(ids)
+    rows = db.session.scalars(select(Product).where(Product.id.in_(list(districts)))
+                              .options(selectinload(Product.certificates), selectinload(Product.supplier)))
+    by_id = {p.id: p for p in rows}
+    return [by_id[i] for i in ids if i in by_id], districts
+
+
+def parse_ids(raw: str | None) -> tuple[list[int], str | None]:
+    """Ids from "1,2,3"; a message when something was wrong (duplicates dropped, at most MAX_COMPARE)."""
+    parts = [p for p in re.split(r"[,\s，]+", raw or "") if p]
+    ids = list(dict.fromkeys(int(p) for p in parts if p.isdigit() and len(p) < 10))
+    message = None
+    if len(ids) != len(parts):
+        message = _("地址中有无法识别的产品编号，已忽略。")
+    if len(ids) > MAX_COMPARE:
+        ids = ids[:MAX_COMPARE]
+        message = _("最多同时对比 %(n)s 个产品，只显示前 %(n)s 个。", n=MAX_COMPARE)
+    return ids, message
+
+
+def session_ids(session) -> list[int]:
+    return [int(i) for i in session.get(SESSION_KEY, []) if str(i).isdigit()][:MAX_COMPARE]
+
+
+def add_to_session(session, product_id: int) -> str:
+    """Add a product to the viewer's comparison; returns the message to show."""
+    ids = session_ids(session)
+    if product_id in ids:
+        return _("该产品已在对比列表中。")
+    if len(ids) >= MAX_COMPARE:
+        return _("对比列表已满（最多 %(n)s 个），请先移除一个产品。", n=MAX_COMPARE)
+    session[SESSION_KEY] = [*ids, product_id]
+    return _("已加入对比（%(n)s/%(max)s）。", n=len(ids) + 1, max=MAX_COMPARE)
+
+
+def remove_from_session(session, product_id: int | None) -> None:
+    """Remove one product, or all of them when `product_id` is None."""
+    session[SESSION_KEY] = [] if product_id is None else [i for i in session_ids(session) if i != product_id]
+
+
+@dataclass
+class Row:
+    """One line of the comparison table: a label and one cell per product."""
+
+    label: str
+    cells: list
+    differs: bool = False
+    kind: str = "text"
+
+
+@dataclass
+class Comparison:
+    products: list[Product]
+    prices: list[BuyerPrice]
+    rows: list[Row] = field(default_factory=list)
+    feature_rows: list[Row] = field(default_factory=list)
+    has_subsidy: bool = False
+
+
+def _row(label, cells, kind: str = "text") -> Row:
+    return Row(str(label), cells, differs=len({repr(c) for c in cells}) > 1, kind=kind)
+
+
+def certificate_state(cert, on: date) -> tuple[str, bool]:
+    """A certificate's validity as text, and whether it is valid today."""
+    valid = cert.status == CertificateStatus.valid and cert.valid_until >= on
+    if valid:
+        return _("有效期至 %(d)s", d=cert.valid_until.isoformat()), True
+    if cert.status != CertificateStatus.valid:
+        return _("状态：%(s)s", s=CERTIFICATE_STATUS_TITLES.get(cert.status, cert.status)), False
+    return _("已于 %(d)s 过期", d=cert.valid_until.isoformat()), False
+
+
+_UNKNOWN = _l("—")
+
+
+def build_comparison(products: list[Product], user=None) -> Comparison:
+    """Feature-by-feature rows (differences flagged), prices, fees, net of subsidy, certificates, warranty."""
+    on = today_shanghai()
+    prices = [buyer_price(p, user, on) for p in products]
+    comparison = Comparison(products, prices, has_subsidy=any(p.subsidy_fen is not None for p in prices))
+    rows = comparison.rows
+    rows.append(_row(_("类型"), [str(DEVICE_TYPE_TITLES.get(p.device_type, _UNKNOWN)) for p in products]))
+    rows.append(_row(_("档次"), [str(TIER_TITLES.get(p.tier, _UNKNOWN)) for p in products]))
+    rows.append(_row(_("用途"), [str(USAGE_TITLES[p.usage]) if p.usage else str(_UNKNOWN) for p in products]))
+    rows.append(_row(_("品牌 / 生产企业"), [f"{p.brand} / {p.manufacturer}" for p in products]))
+    rows.append(_row(_("销售安装单位"), [getattr(p.supplier, "legal_name", "") for p in products]))
+    rows.append(_row(_("设备价格"), [money(p.price_fen) for p in products]))
+    rows.append(_row(_("早鸟价"), [_("%(price)s（截至 %(date)s）", price=money(p.early_price_fen),
+                                      date=p.early_price_until.isoformat()) if p.early_price_fen is not None
+                                    and p.early_price_until else str(_UNKNOWN) for p in products]))
+    rows.append(_row(_("安装费"), [money(p.install_fee_fen) for p in products]))
+    rows.append(_row(_("今日合计"), [money(bp.total_fen) for bp in prices], kind="total"))
+    if comparison.has_subsidy:
+        rows.append(_row(_("您的补贴"), [money(bp.subsidy_fen) for bp in prices]))
+        rows.append(_row(_("补贴后应付"), [money(bp.net_fen) for bp in prices], kind="total"))
+    rows.append(_row(_("质保"), [_("%(n)s 个月", n=p.warranty_months) for p in products]))
+    rows.append(_row(_("智能（数据传输）"), [bool(p.smart) for p in products], kind="bool"))
+    rows.append(_row(_("执行标准"), ["、".join(p.standards or []) or str(_UNKNOWN) for p in products]))
+    kinds = list(dict.fromkeys(c.kind for p in products for c in p.certificates))
+    for kind in kinds:
+        cells = []
+        for p in products:
+            cert = next((c for c in p.certificates if c.kind == kind), None)
+            cells.append(f"{cert.number} · {certificate_state(cert, on)[0]}" if cert else str(_UNKNOWN))
+        rows.append(_row(CERTIFICATE_KIND_TITLES.get(kind, kind), cells))
+    declared = {f for p in products for f in p.features or []}
+    for feature in [f for f in FEATURES if f in declared]:
+        comparison.feature_rows.append(_row(FEATURE_LABELS.get(feature, feature),
+                                            [feature in (p.features or []) for p in products], kind="bool"))
+    return comparison

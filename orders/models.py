@@ -1,0 +1,50 @@
+"""Orders' models: a household's category claim (SPEC 3.3), verified by the district official."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import TimestampMixin, db, enum_column
+from core.districts import District
+from core.i18n import _l
+from registry.district_models import HouseholdCategory
+
+
+class ClaimStatus(enum.StrEnum):
+    """A claim other than `other` needs a district official's verification before a subsidy applies."""
+
+    pending = "pending"
+    verified = "verified"
+    rejected = "rejected"
+
+
+CLAIM_STATUS_TITLES = {ClaimStatus.pending: _l("待核验"), ClaimStatus.verified: _l("已核验"),
+                       ClaimStatus.rejected: _l("未通过")}
+
+
+class HouseholdCategoryClaim(TimestampMixin, db.Model):
+    """A resident's declared household category in a district (old community, registered poor ...)."""
+
+    __tablename__ = "household_category_claim"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    category: Mapped[HouseholdCategory] = enum_column(HouseholdCategory, "household_category")
+    status: Mapped[ClaimStatus] = enum_column(ClaimStatus, "claim_status", default=ClaimStatus.pending)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user = relationship("User", foreign_keys=[user_id])
+    verified_by = relationship("User", foreign_keys=[verified_by_id])
+    district: Mapped[District] = relationship()
+
+    @property
+    def applies(self) -> bool:
+        """`other` needs no verification; every other category only once verified."""
+        return self.status == ClaimStatus.verified or (
+            self.category == HouseholdCategory.other and self.status != ClaimStatus.rejected)
