@@ -65,11 +65,19 @@ def configure_models() -> None:
     import core.notifications  # noqa: F401, PLC0415
     import catalog.models  # noqa: F401, PLC0415
     import registry.models  # noqa: F401, PLC0415
+    import catalog.search_models  # noqa: F401, PLC0415
+    import orders.models  # noqa: F401, PLC0415
     import registry.district_models  # noqa: F401, PLC0415
     import registry.list_models  # noqa: F401, PLC0415
     from registry import listeners  # noqa: PLC0415
 
     listeners.connect()  # registry reacts to catalog signals (invalid products leave lists)
+    from catalog import compare  # noqa: PLC0415
+    from orders import household  # noqa: PLC0415
+    from registry import search_wiring  # noqa: PLC0415
+
+    search_wiring.connect()  # the search index follows listings (outbox applied after commit)
+    compare.set_subsidy_provider(household.viewer_subsidy)  # net prices for verified households
 
 
 def configure_blueprints(app: Flask) -> None:
@@ -87,6 +95,9 @@ def configure_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, accounts_bp, admin_bp, catalog_bp, registry_bp, orders_bp, complaints_bp,
                       reports_bp):
         app.register_blueprint(blueprint)
+    from catalog.public_routes import bp as catalog_public_bp  # noqa: PLC0415
+
+    app.register_blueprint(catalog_public_bp)
     for api in (catalog_api_bp, registry_api_bp):
         csrf.exempt(api)  # the open API is read-only or stateless (validate); no cookies authorise it
         app.register_blueprint(api)
@@ -97,6 +108,9 @@ def configure_cli(app: Flask) -> None:
     app.cli.add_command(core_cli.audit_cli)
     app.cli.add_command(catalog_cli.catalog_cli)
     app.cli.add_command(registry_cli.registry_cli)
+    from catalog.search_cli import search_cli  # noqa: PLC0415
+
+    app.cli.add_command(search_cli)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no accounts yet.")
