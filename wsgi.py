@@ -5,19 +5,46 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+# Every package's models are imported here so that the metadata is complete.
+import catalog.models  # noqa: F401
+import catalog.search_models  # noqa: F401
+import core.audit  # noqa: F401
+import core.notifications  # noqa: F401
+import orders.models  # noqa: F401
+import payments.models  # noqa: F401
+import registry.district_models  # noqa: F401
+import registry.list_models  # noqa: F401
+import registry.models  # noqa: F401
 from catalog import cli as catalog_cli
+from catalog import compare
 from catalog import demo as catalog_demo
+from catalog.api import bp as catalog_api_bp
+from catalog.public_routes import bp as catalog_public_bp
+from catalog.routes import bp as catalog_bp
+from catalog.search_cli import search_cli
+from complaints.routes import bp as complaints_bp
 from core import cli as core_cli
 from core import demo as core_demo
+from core.accounts.admin_routes import bp as admin_bp
+from core.accounts.models import User
+from core.accounts.routes import bp as accounts_bp
 from core.config import PROJECT_ROOT, load_config
 from core.db import db
 from core.extensions import babel, bootstrap, csrf, limiter, login_manager, migrate
 from core.i18n import _l, select_locale
+from core.routes import bp as main_bp
 from core.web import configure_errors, configure_security_headers, configure_templates
+from orders import household
+from orders.routes import bp as orders_bp
+from payments.routes import bp as payments_bp
+from payments.stub.mount import mount_stub
 from registry import cli as registry_cli
 from registry import demo as registry_demo
-from registry import supplier_demo
-
+from registry import listeners, search_wiring, supplier_demo
+from registry.api import bp as registry_api_bp
+from registry.routes import bp as registry_bp
+from registry.supplier_routes import bp as supplier_profile_bp
+from reports.routes import bp as reports_bp
 
 #: Demo data, lowest layer first; each step is idempotent.
 DEMO_STEPS = (core_demo.seed, supplier_demo.seed, catalog_demo.seed, registry_demo.seed)
@@ -29,12 +56,13 @@ def create_app(config: dict | None = None) -> Flask:
                 template_folder=str(PROJECT_ROOT / "templates"), static_folder=str(PROJECT_ROOT / "static"))
     app.config.update(load_config(config))
     configure_extensions(app)
-    configure_models()
+    connect_packages()
     configure_blueprints(app)
     configure_errors(app)
     configure_security_headers(app)
     configure_templates(app)
     configure_cli(app)
+    mount_stub(app)  # the Stripe-compatible stub under /_stripe (unless STRIPE_STUB_EMBEDDED is off)
     return app
 
 
@@ -53,51 +81,21 @@ def configure_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from core.accounts.models import User  # noqa: PLC0415
-
         return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
 
-def configure_models() -> None:
-    """Import every package's models so that the metadata is complete."""
-    import core.accounts.models  # noqa: F401, PLC0415
-    import core.audit  # noqa: F401, PLC0415
-    import core.notifications  # noqa: F401, PLC0415
-    import catalog.models  # noqa: F401, PLC0415
-    import registry.models  # noqa: F401, PLC0415
-    import catalog.search_models  # noqa: F401, PLC0415
-    import orders.models  # noqa: F401, PLC0415
-    import registry.district_models  # noqa: F401, PLC0415
-    import registry.list_models  # noqa: F401, PLC0415
-    from registry import listeners  # noqa: PLC0415
-
+def connect_packages() -> None:
+    """Connect the packages: higher layers listen to signals and provide hooks to lower ones."""
     listeners.connect()  # registry reacts to catalog signals (invalid products leave lists)
-    from catalog import compare  # noqa: PLC0415
-    from orders import household  # noqa: PLC0415
-    from registry import search_wiring  # noqa: PLC0415
-
     search_wiring.connect()  # the search index follows listings (outbox applied after commit)
     compare.set_subsidy_provider(household.viewer_subsidy)  # net prices for verified households
 
 
 def configure_blueprints(app: Flask) -> None:
-    from core.accounts.admin_routes import bp as admin_bp  # noqa: PLC0415
-    from core.accounts.routes import bp as accounts_bp  # noqa: PLC0415
-    from core.routes import bp as main_bp  # noqa: PLC0415
-    from catalog.api import bp as catalog_api_bp  # noqa: PLC0415
-    from catalog.routes import bp as catalog_bp  # noqa: PLC0415
-    from complaints.routes import bp as complaints_bp  # noqa: PLC0415
-    from orders.routes import bp as orders_bp  # noqa: PLC0415
-    from registry.api import bp as registry_api_bp  # noqa: PLC0415
-    from registry.routes import bp as registry_bp  # noqa: PLC0415
-    from reports.routes import bp as reports_bp  # noqa: PLC0415
-
-    for blueprint in (main_bp, accounts_bp, admin_bp, catalog_bp, registry_bp, orders_bp, complaints_bp,
-                      reports_bp):
+    pages = (main_bp, accounts_bp, admin_bp, catalog_bp, catalog_public_bp, registry_bp, supplier_profile_bp,
+             orders_bp, complaints_bp, reports_bp, payments_bp)
+    for blueprint in pages:
         app.register_blueprint(blueprint)
-    from catalog.public_routes import bp as catalog_public_bp  # noqa: PLC0415
-
-    app.register_blueprint(catalog_public_bp)
     for api in (catalog_api_bp, registry_api_bp):
         csrf.exempt(api)  # the open API is read-only or stateless (validate); no cookies authorise it
         app.register_blueprint(api)
@@ -108,8 +106,6 @@ def configure_cli(app: Flask) -> None:
     app.cli.add_command(core_cli.audit_cli)
     app.cli.add_command(catalog_cli.catalog_cli)
     app.cli.add_command(registry_cli.registry_cli)
-    from catalog.search_cli import search_cli  # noqa: PLC0415
-
     app.cli.add_command(search_cli)
 
     @app.cli.command("seed-demo")

@@ -4,15 +4,29 @@ from datetime import date
 
 from flask import Blueprint, jsonify, request
 
-from catalog import search
+from catalog import search, tiers
 from catalog.models import Product
 from catalog.openapi import openapi_document
 from catalog.search_params import parse_params
+from catalog.validation_input import DeclarationError, decode_json_body
 from core.db import db
 from core.i18n import _
 from core.web import error_response
 
 bp = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
+
+
+# --- POST /products/validate: the 附件3 tier validator (SPEC section 5) -----------------------------------
+
+
+@bp.post("/products/validate")
+def validate_product():
+    """Validate one product declaration; 200 with the verdict (even when not valid), 400 when malformed."""
+    try:
+        verdict = tiers.validate(decode_json_body(request))
+    except DeclarationError as exc:  # `field` is left out when the whole body is at fault (as in core.web)
+        return error_response(400, exc.message, error_code=exc.code, field=exc.field)
+    return jsonify(verdict)
 
 
 # --- GET /products, /products/{id}, /openapi.json: search over the published lists (SPEC section 7) -------
