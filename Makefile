@@ -25,7 +25,7 @@ translations: $(BIN)/activate
 # Extract each package's messages into its own domain and merge them into the English catalogue.
 extract-messages: $(BIN)/activate
 	@for d in $(DOMAINS); do \
-	  src="$$d templates/$$d"; \
+	  src="$$d"; if [ -d templates/$$d ]; then src="$$src templates/$$d"; fi; \
 	  if [ $$d = core ]; then src="core wsgi.py templates/base.html templates/_macros templates/errors templates/core"; fi; \
 	  $(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o translations/$$d.pot $$src >/dev/null 2>&1 || exit 1; \
 	  if [ -f translations/en/LC_MESSAGES/$$d.po ]; then \

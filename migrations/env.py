@@ -1,4 +1,5 @@
 import logging
+import os
 
 from sqlalchemy.types import TypeDecorator
 from logging.config import fileConfig
@@ -24,6 +25,15 @@ def render_item(type_, obj, autogen_context):
         length = getattr(impl, "length", None)
         return f"sa.{type(impl).__name__}({'length=%d' % length if length else ''})"
     return False
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """MIGRATE_ONLY_TABLES=a,b limits autogenerate to those tables (one concern per revision)."""
+    only = os.environ.get("MIGRATE_ONLY_TABLES")
+    if not only:
+        return True
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    return table is None or table.name in only.split(",")
 
 
 def get_engine():
@@ -106,7 +116,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
-            render_item=render_item, **conf_args
+            render_item=render_item, include_object=include_object, **conf_args
         )
 
         with context.begin_transaction():

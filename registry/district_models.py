@@ -57,7 +57,7 @@ class Township(TimestampMixin, db.Model):
     """A township or street (乡镇/街道) of a district, used for statistics and targets."""
 
     __tablename__ = "township"
-    __table_args__ = (UniqueConstraint("district_id", "name", name="district_name"),)
+    __table_args__ = (UniqueConstraint("district_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
@@ -74,7 +74,7 @@ class OldCommunity(TimestampMixin, db.Model):
     """An old residential community (老旧小区) whose households have priority."""
 
     __tablename__ = "old_community"
-    __table_args__ = (UniqueConstraint("district_id", "name", name="district_name"),)
+    __table_args__ = (UniqueConstraint("district_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
@@ -91,7 +91,7 @@ class Target(TimestampMixin, db.Model):
 
     __tablename__ = "target"
     __table_args__ = (
-        UniqueConstraint("township_id", "category", "device_type", name="township_category_device"),
+        UniqueConstraint("township_id", "category", "device_type"),
         CheckConstraint("count >= 0", name="count_not_negative"),
     )
 

@@ -167,7 +167,7 @@ class ApplicationItem(db.Model):
 
     __tablename__ = "application_item"
     __table_args__ = (
-        UniqueConstraint("application_id", "product_id", name="application_product"),
+        UniqueConstraint("application_id", "product_id"),
         CheckConstraint("price_fen >= 0 AND install_fee_fen >= 0", name="prices_not_negative"),
     )
 
@@ -185,7 +185,7 @@ class ListEntry(TimestampMixin, db.Model):
     """A supplier selected for a district's working list (published by creating a ListVersion)."""
 
     __tablename__ = "list_entry"
-    __table_args__ = (UniqueConstraint("district_id", "supplier_id", name="district_supplier"),)
+    __table_args__ = (UniqueConstraint("district_id", "supplier_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
@@ -206,7 +206,7 @@ class ListEntryProduct(db.Model):
 
     __tablename__ = "list_entry_product"
     __table_args__ = (
-        UniqueConstraint("entry_id", "product_id", name="entry_product"),
+        UniqueConstraint("entry_id", "product_id"),
         CheckConstraint("price_fen >= 0 AND install_fee_fen >= 0", name="prices_not_negative"),
     )
 
@@ -224,7 +224,7 @@ class ListVersion(db.Model):
     """An immutable published version of a district's list: a frozen copy of suppliers, products, prices."""
 
     __tablename__ = "list_version"
-    __table_args__ = (UniqueConstraint("district_id", "number", name="district_number"),
+    __table_args__ = (UniqueConstraint("district_id", "number"),
                       CheckConstraint("number >= 1", name="number_positive"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -259,7 +259,7 @@ class ListVersionItem(db.Model):
     """A product on a version (an index of the snapshot for queries: what is listed where, at what price)."""
 
     __tablename__ = "list_version_item"
-    __table_args__ = (UniqueConstraint("version_id", "product_id", name="version_product"),)
+    __table_args__ = (UniqueConstraint("version_id", "product_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("list_version.id"), index=True)

@@ -139,7 +139,7 @@ class RoleGrant(db.Model):
     """One role held by a user, scoped to a district where the role requires it."""
 
     __tablename__ = "role_grant"
-    __table_args__ = (UniqueConstraint("user_id", "role", "district_id", name="user_role_district"),)
+    __table_args__ = (UniqueConstraint("user_id", "role", "district_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)

@@ -1,8 +1,8 @@
 """core accounts districts suppliers audit notifications
 
-Revision ID: 94adc8dba235
+Revision ID: eeb2568b4396
 Revises: 
-Create Date: 2026-11-29 00:38:28.782925
+Create Date: 2026-11-29 01:08:03.547361
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '94adc8dba235'
+revision = 'eeb2568b4396'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -124,7 +124,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['district_id'], ['district.id'], name=op.f('fk_role_grant_district_id_district')),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_role_grant_user_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_role_grant')),
-    sa.UniqueConstraint('user_id', 'role', 'district_id', name='user_role_district')
+    sa.UniqueConstraint('user_id', 'role', 'district_id', name=op.f('uq_role_grant_user_id_role_district_id'))
     )
     with op.batch_alter_table('role_grant', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_role_grant_district_id'), ['district_id'], unique=False)
