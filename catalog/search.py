@@ -225,6 +225,13 @@ def _pinyin_words(texts: Iterable[str]) -> str:
     return " ".join(dict.fromkeys(w for text in texts for w in _pinyin_of(text)))
 
 
+def _mentions(text: str, word: str) -> bool:
+    """Chinese words match anywhere; ASCII words (co, alarm) only as whole words, not inside 'collection'."""
+    if word.isascii():
+        return re.search(rf"\b{re.escape(word)}\b", text) is not None
+    return word in text
+
+
 def document_for(product: Product, districts: list[str]) -> dict:
     """The index document of a listed product."""
     _ensure_jieba()
@@ -239,7 +246,7 @@ def document_for(product: Product, districts: list[str]) -> dict:
     body_parts = [product.manufacturer or "", *features, *(product.standards or []),
                   product.service_content or "", device[0] if device else ""]
     joined = " ".join(title_parts + body_parts).lower()
-    synonyms = [w for group in SYNONYMS if any(w in joined for w in group) for w in group]
+    synonyms = [w for group in SYNONYMS if any(_mentions(joined, w) for w in group) for w in group]
     if product.smart:
         body_parts.append(str(_labels_smart()))
     return {
