@@ -34,6 +34,7 @@ from core.extensions import babel, bootstrap, csrf, limiter, login_manager, migr
 from core.i18n import _l, select_locale
 from core.routes import bp as main_bp
 from core.web import configure_errors, configure_security_headers, configure_templates
+from orders import demo as orders_demo
 from orders import household
 from orders.routes import bp as orders_bp
 from payments.routes import bp as payments_bp
@@ -47,7 +48,7 @@ from registry.supplier_routes import bp as supplier_profile_bp
 from reports.routes import bp as reports_bp
 
 #: Demo data, lowest layer first; each step is idempotent.
-DEMO_STEPS = (core_demo.seed, supplier_demo.seed, catalog_demo.seed, registry_demo.seed)
+DEMO_STEPS = (core_demo.seed, supplier_demo.seed, catalog_demo.seed, registry_demo.seed, orders_demo.seed)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -23,7 +23,7 @@ from catalog.models import (
 from catalog.tiers import FEATURE_LABELS, FEATURES
 from catalog.validation_input import today_shanghai
 from core.db import db
-from core.i18n import _, _l, money
+from core.i18n import _, _l, join_list, money
 
 MAX_COMPARE = 4
 MIN_COMPARE = 2
@@ -173,7 +173,7 @@ def build_comparison(products: list[Product], user=None) -> Comparison:
         rows.append(_row(_("补贴后应付"), [money(bp.net_fen) for bp in prices], kind="total"))
     rows.append(_row(_("质保"), [_("%(n)s 个月", n=p.warranty_months) for p in products]))
     rows.append(_row(_("智能（数据传输）"), [bool(p.smart) for p in products], kind="bool"))
-    rows.append(_row(_("执行标准"), ["、".join(p.standards or []) or str(_UNKNOWN) for p in products]))
+    rows.append(_row(_("执行标准"), [join_list(p.standards or []) or str(_UNKNOWN) for p in products]))
     kinds = list(dict.fromkeys(c.kind for p in products for c in p.certificates))
     for kind in kinds:
         cells = []

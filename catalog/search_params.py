@@ -11,7 +11,7 @@ from catalog.models import DeviceType, Tier, Usage
 from core.db import db
 from core.districts import District
 from core.errors import DomainError
-from core.i18n import _
+from core.i18n import _, join_list
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
@@ -58,7 +58,7 @@ class SearchParams:
 def _choice(name: str, raw: str, allowed) -> str:
     if raw not in allowed:
         raise DomainError(_("参数 %(name)s 的取值“%(value)s”无效，可选：%(choices)s。", name=name, value=raw[:40],
-                            choices="、".join(allowed)), field=name, code="invalid_parameter")
+                            choices=join_list(allowed)), field=name, code="invalid_parameter")
     return raw
 
 

@@ -31,7 +31,7 @@ from core import audit
 from core.accounts.models import RoleGrant, User
 from core.db import db
 from core.errors import DomainError, NotAllowed
-from core.i18n import N_, _
+from core.i18n import N_, _, join_list
 from core.notifications import notify
 from core.permissions import Role
 
@@ -82,7 +82,7 @@ def _check_data(data: ProductData) -> ProductData:
     data.usage = Usage(data.usage) if device_type == DeviceType.leak_alarm else None
     unknown = [f for f in data.features if f not in tiers.FEATURE_LABELS]
     if unknown:
-        raise DomainError(_("未知的功能：%(names)s", names="、".join(unknown)), field="features")
+        raise DomainError(_("未知的功能：%(names)s", names=join_list(unknown)), field="features")
     if data.price_fen < 0 or data.install_fee_fen < 0:
         raise DomainError(_("价格不能为负数。"), field="price")
     if (data.early_price_fen is None) != (data.early_price_until is None):

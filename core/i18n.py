@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from babel.lists import format_list
 from flask import current_app, request, session
-from flask_babel import format_currency, format_date, format_datetime, ngettext
+from flask_babel import format_currency, format_date, format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -82,3 +83,11 @@ def translate_stored(message: str, params: dict | None = None) -> str:
         except (KeyError, ValueError, TypeError):
             return text
     return text
+
+
+def join_list(items) -> str:
+    """Join words the way the active locale lists them (甲、乙和丙 / a, b, and c)."""
+    words = [str(item) for item in items if item not in (None, "")]
+    if not words:
+        return ""
+    return format_list(words, locale=get_locale() or DEFAULT_LOCALE)

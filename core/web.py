@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from core import nav
 from core.db import db
 from core.errors import DomainError
-from core.i18n import LOCALES, _, date_local, datetime_local, money
+from core.i18n import LOCALES, _, date_local, datetime_local, join_list, money
 from core.notifications import unread_count
 from core.permissions import Role, wants_json
 
@@ -111,6 +111,7 @@ def configure_templates(app) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["dt"] = datetime_local
     app.jinja_env.filters["d"] = date_local
+    app.jinja_env.filters["join_list"] = join_list
 
     @app.context_processor
     def _globals():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import TimestampMixin, db, enum_column
@@ -30,11 +30,18 @@ class HouseholdCategoryClaim(TimestampMixin, db.Model):
     """A resident's declared household category in a district (old community, registered poor ...)."""
 
     __tablename__ = "household_category_claim"
+    __table_args__ = (
+        CheckConstraint("(category = 'old_community') = (old_community_id IS NOT NULL)",
+                        name="community_iff_old_community"),
+        CheckConstraint("(status = 'verified') = (verified_at IS NOT NULL)", name="verified_has_time"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     category: Mapped[HouseholdCategory] = enum_column(HouseholdCategory, "household_category")
+    #: The community on the district's old-community list (old_community claims only).
+    old_community_id: Mapped[int | None] = mapped_column(ForeignKey("old_community.id"))
     status: Mapped[ClaimStatus] = enum_column(ClaimStatus, "claim_status", default=ClaimStatus.pending)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -42,6 +49,7 @@ class HouseholdCategoryClaim(TimestampMixin, db.Model):
     user = relationship("User", foreign_keys=[user_id])
     verified_by = relationship("User", foreign_keys=[verified_by_id])
     district: Mapped[District] = relationship()
+    old_community = relationship("OldCommunity")
 
     @property
     def applies(self) -> bool:

@@ -12,7 +12,7 @@ from core.accounts.models import RoleGrant, User
 from core.db import db, now_utc
 from core.districts import District
 from core.errors import DomainError, InvalidTransition
-from core.i18n import N_, _
+from core.i18n import N_, _, join_list
 from core.notifications import notify
 from core.permissions import Role
 from registry import publication, queries, signals
@@ -190,7 +190,7 @@ def publish_list(district: District, *, actor: User, exception_reason: str | Non
     _announce(district, AnnouncementKind.list_published, PUBLISHED_TITLE,
               PUBLISHED_BODY_EXCEPTION if exception_reason else PUBLISHED_BODY, params, version=version)
     if previous and changes["added"]["suppliers"]:
-        names = "、".join(s["name"] for s in changes["added"]["suppliers"])
+        names = join_list(s["name"] for s in changes["added"]["suppliers"])
         _announce(district, AnnouncementKind.supplier_added, ADDED_TITLE, ADDED_BODY,
                   {"number": version.number, "names": names}, version=version)
     _emit(district, version, previous.snapshot if previous else None)

@@ -10,7 +10,7 @@ from core.accounts.models import User
 from core.db import db
 from core.districts import District
 from core.errors import DomainError, NotAllowed
-from core.i18n import N_, _
+from core.i18n import N_, _, join_list
 from core.notifications import notify
 from core.permissions import Role
 from registry import credit_code as credit
@@ -120,7 +120,7 @@ def verify_supplier(supplier: Supplier, *, actor: User) -> None:
     missing = supplier.missing_public_fields()
     if missing:
         raise DomainError(_("单位资料不完整，暂不能核验：%(fields)s",
-                            fields="、".join(str(PROFILE_FIELD_TITLES.get(m, m)) for m in missing)))
+                            fields=join_list(str(PROFILE_FIELD_TITLES.get(m, m)) for m in missing)))
     before = supplier.status
     supplier.status = SupplierStatus.verified
     db.session.flush()

@@ -8,14 +8,20 @@ from datetime import date, timedelta
 from core.db import db, now_utc
 from core.permissions import Role
 from orders.models import ClaimStatus, HouseholdCategoryClaim
-from registry.district_models import SubsidyKind, SubsidyPolicy
+from registry.district_models import OldCommunity, SubsidyKind, SubsidyPolicy
 from tests.catalog.search_factories import catalog_data, listing  # noqa: F401
 from tests.conftest import district
 
 
 def verified_resident(as_user, category="old_community", status=ClaimStatus.verified, code="500103"):
     user = as_user(Role.resident, home_district_id=district(code).id)
+    community = None
+    if category == "old_community":
+        community = OldCommunity(district_id=district(code).id, name="较场口小区", address="渝中区较场口 1 号")
+        db.session.add(community)
+        db.session.flush()
     db.session.add(HouseholdCategoryClaim(user_id=user.id, district_id=district(code).id, category=category,
+                                          old_community_id=community.id if community else None,
                                           status=status, verified_at=now_utc() if status == "verified" else None))
     db.session.commit()
     return user

@@ -1,8 +1,8 @@
 """payments processed webhook events
 
-Revision ID: 17a21b407feb
-Revises: 0c492f1ac6f3
-Create Date: 2026-11-29 01:08:16.460520
+Revision ID: 2196c7a35c65
+Revises: 1dc41b0802aa
+Create Date: 2026-11-29 01:13:10.258013
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '17a21b407feb'
-down_revision = '0c492f1ac6f3'
+revision = '2196c7a35c65'
+down_revision = '1dc41b0802aa'
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """orders household category claims
 
-Revision ID: 0c492f1ac6f3
+Revision ID: 1dc41b0802aa
 Revises: c301012d1d33
-Create Date: 2026-11-29 01:08:13.155979
+Create Date: 2026-11-29 01:13:06.916760
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0c492f1ac6f3'
+revision = '1dc41b0802aa'
 down_revision = 'c301012d1d33'
 branch_labels = None
 depends_on = None
@@ -23,12 +23,16 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('district_id', sa.Integer(), nullable=False),
     sa.Column('category', sa.Enum('old_community', 'registered_poor', 'low_income', 'other', name='household_category', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('old_community_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.Enum('pending', 'verified', 'rejected', name='claim_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('verified_by_id', sa.Integer(), nullable=True),
     sa.Column('verified_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("(category = 'old_community') = (old_community_id IS NOT NULL)", name=op.f('ck_household_category_claim_community_iff_old_community')),
+    sa.CheckConstraint("(status = 'verified') = (verified_at IS NOT NULL)", name=op.f('ck_household_category_claim_verified_has_time')),
     sa.ForeignKeyConstraint(['district_id'], ['district.id'], name=op.f('fk_household_category_claim_district_id_district')),
+    sa.ForeignKeyConstraint(['old_community_id'], ['old_community.id'], name=op.f('fk_household_category_claim_old_community_id_old_community')),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_household_category_claim_user_id_user'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['verified_by_id'], ['user.id'], name=op.f('fk_household_category_claim_verified_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_household_category_claim'))
