@@ -279,3 +279,12 @@ def delist_product(product: Product, *, reason: str | None = None, today: date |
         _emit(district, version, current.snapshot)
         created.append(version)
     return created
+
+
+def check_current_list(district: District, *, today: date | None = None) -> list[Problem]:
+    """Section 4 problems of the district's current published version as it stands today (read only)."""
+    version = queries.current_version(district)
+    if version is None:
+        return []
+    return publication.check(_candidates_from_snapshot(version.snapshot), today=today or date.today(),
+                             exception_reason=version.exception_reason)

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from catalog.models import TIER_ORDER, TIER_TITLES, CertificateStatus, ProductStatus
-from core.i18n import _
+from core.i18n import _, join_list
 from registry.models import SupplierStatus
 
 MIN_SUPPLIERS = 3
@@ -92,7 +92,7 @@ def _supplier_problems(cand: Candidate, today: date) -> list[Problem]:
         missing.append(_("产品型号和价格"))
     if missing:
         found.append(Problem("list.public_fields", _("%(name)s 的公开信息不完整：%(fields)s。",
-                                                     name=s.legal_name, fields="、".join(missing)), **who))
+                                                     name=s.legal_name, fields=join_list(missing)), **who))
     for product, price_fen, _fee in cand.items:
         what = {**who, "product_id": product.id, "product_model": product.model}
         if not (product.model or "").strip() or price_fen is None or price_fen <= 0:
@@ -111,5 +111,5 @@ def _supplier_problems(cand: Candidate, today: date) -> list[Problem]:
     lacking = [str(TIER_TITLES[t]) for t in TIER_ORDER if t not in usable_tiers]
     if lacking:
         found.append(Problem("list.tiers", _("%(name)s 缺少有效的%(tiers)s产品（低、中、高档各至少一款）。",
-                                             name=s.legal_name, tiers="、".join(lacking)), **who))
+                                             name=s.legal_name, tiers=join_list(lacking)), **who))
     return found
