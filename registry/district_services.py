@@ -86,10 +86,16 @@ def save_community(district: District, *, actor: User, name: str, address: str, 
 
 
 def delete_community(community: OldCommunity, *, actor: User) -> None:
+    """Delete an old community that no household's category claim refers to."""
     _require(actor, community.district_id)
-    audit.record(actor, "old_community.deleted", community, {"name": (community.name, None)})
-    db.session.delete(community)
-    db.session.flush()
+    name = community.name
+    try:
+        with db.session.begin_nested():  # a household's claim may refer to it (orders, a higher layer)
+            db.session.delete(community)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise DomainError(_("已有住户申报该老旧小区，不能删除；如名称有误请修改。")) from exc
+    audit.record(actor, "old_community.deleted", community, {"name": (name, None)})
 
 
 def set_target(district: District, *, actor: User, township: Township, category: str, device_type: str,
