@@ -112,6 +112,7 @@ def configure_templates(app) -> None:
     app.jinja_env.filters["dt"] = datetime_local
     app.jinja_env.filters["d"] = date_local
     app.jinja_env.filters["join_list"] = join_list
+    app.jinja_env.filters["title_of"] = lambda key, titles: titles.get(key, key)
 
     @app.context_processor
     def _globals():
