@@ -77,6 +77,9 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker nam
 def translate_stored(message: str, params: dict | None = None) -> str:
     """Translate a message id that was stored (notifications, audit) with its named parameters."""
     text = _(message)
+    if params and str(get_locale() or "").startswith("en"):
+        # a parameter may carry its English form under "<name>_en" (a district's English name ...)
+        params = {**params, **{k[:-3]: v for k, v in params.items() if k.endswith("_en") and v}}
     if params:
         try:
             return text % params

@@ -95,3 +95,13 @@ def test_every_message_has_an_english_translation():
             if msgid and CJK.search(msgid) and msgid not in translated:
                 missing.add(msgid)
     assert not missing, f"{len(missing)} messages lack English: {sorted(missing)[:10]}"
+
+
+def test_stored_messages_use_english_forms_of_parameters(app):
+    from core.i18n import translate_stored
+
+    params = {"name": "渝中区", "name_en": "Yuzhong District"}
+    with app.test_request_context("/?lang=en"):
+        assert translate_stored("欢迎回来，%(name)s。", params) == "Welcome back, Yuzhong District."
+    with app.test_request_context("/?lang=zh_CN"):
+        assert translate_stored("欢迎回来，%(name)s。", params) == "欢迎回来，渝中区。"
