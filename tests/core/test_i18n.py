@@ -98,10 +98,14 @@ def test_every_message_has_an_english_translation():
 
 
 def test_stored_messages_use_english_forms_of_parameters(app):
+    from flask_babel import refresh
+
     from core.i18n import translate_stored
 
     params = {"name": "渝中区", "name_en": "Yuzhong District"}
     with app.test_request_context("/?lang=en"):
+        refresh()  # the test's app context caches the locale between request contexts
         assert translate_stored("欢迎回来，%(name)s。", params) == "Welcome back, Yuzhong District."
     with app.test_request_context("/?lang=zh_CN"):
+        refresh()
         assert translate_stored("欢迎回来，%(name)s。", params) == "欢迎回来，渝中区。"
