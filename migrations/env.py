@@ -1,12 +1,10 @@
 import logging
 import os
-
-from sqlalchemy.types import TypeDecorator
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
+from sqlalchemy.types import TypeDecorator
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -23,7 +21,7 @@ def render_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, TypeDecorator):
         impl = obj.impl
         length = getattr(impl, "length", None)
-        return f"sa.{type(impl).__name__}({'length=%d' % length if length else ''})"
+        return f"sa.{type(impl).__name__}({f'length={length}' if length else ''})"
     return False
 
 
