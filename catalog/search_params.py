@@ -58,7 +58,7 @@ class SearchParams:
 def _choice(name: str, raw: str, allowed) -> str:
     if raw not in allowed:
         raise DomainError(_("参数 %(name)s 的取值“%(value)s”无效，可选：%(choices)s。", name=name, value=raw[:40],
-                            choices=join_list(allowed)), field=name, code="invalid_parameter")
+                            choices=join_list(allowed, style="or")), field=name, code="invalid_parameter")
     return raw
 
 

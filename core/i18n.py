@@ -88,9 +88,9 @@ def translate_stored(message: str, params: dict | None = None) -> str:
     return text
 
 
-def join_list(items) -> str:
-    """Join words the way the active locale lists them (甲、乙和丙 / a, b, and c)."""
+def join_list(items, style: str = "standard") -> str:
+    """Join words the way the active locale lists them (甲、乙和丙 / a, b, and c; style "or": 甲、乙或丙)."""
     words = [str(item) for item in items if item not in (None, "")]
     if not words:
         return ""
-    return format_list(words, locale=get_locale() or DEFAULT_LOCALE)
+    return format_list(words, style=style, locale=get_locale() or DEFAULT_LOCALE)
