@@ -35,12 +35,18 @@ def _iso(value):
     return value.isoformat() if isinstance(value, date) else getattr(value, "value", value)
 
 
-def product_public(product, districts: list[str]) -> dict:
-    """SPEC 7 product fields + supplier {id, name} + the districts whose current list carries it."""
+def product_public(product, districts: list[str], prices: dict[str, tuple[int, int]] | None = None,
+                   district: str | None = None) -> dict:
+    """SPEC 7 product fields + supplier {id, name} + the districts whose current list carries it.
+
+    Prices are the published ones: in `district` when given, else the lowest; `district_prices` (an
+    extension) gives each district's published price and fee.
+    """
+    price_fen, install_fee_fen = search.published_price(product, prices, district)
     return {
         "id": product.id, "device_type": _iso(product.device_type), "usage": _iso(product.usage),
         "tier": _iso(product.tier), "brand": product.brand, "model": product.model,
-        "price_fen": product.price_fen, "install_fee_fen": product.install_fee_fen,
+        "price_fen": price_fen, "install_fee_fen": install_fee_fen,
         "early_price_fen": product.early_price_fen, "early_price_until": _iso(product.early_price_until),
         "warranty_months": product.warranty_months, "smart": bool(product.smart),
         "features": list(product.features or []), "standards": list(product.standards or []),
@@ -48,6 +54,7 @@ def product_public(product, districts: list[str]) -> dict:
                           "valid_until": _iso(c.valid_until)} for c in product.certificates],
         "supplier": {"id": product.supplier_id, "name": getattr(product.supplier, "legal_name", None)},
         "districts": list(districts),
+        "district_prices": {code: {"price_fen": p, "install_fee_fen": f} for code, (p, f) in (prices or {}).items()},
     }
 
 
@@ -60,7 +67,9 @@ def list_products():
         return error_response(400, first.message, error_code=first.code, field=first.field)
     found = search.search(params)
     products = {p.id: p for p in db.session.scalars(db.select(Product).where(Product.id.in_(found.ids)))}
-    results = [product_public(products[pid], found.districts[pid]) for pid in found.ids if pid in products]
+    prices = search.published_prices(found.ids)
+    results = [product_public(products[pid], found.districts[pid], prices.get(pid), params.district)
+               for pid in found.ids if pid in products]
     return jsonify({"total": found.total, "page": found.page, "per_page": found.per_page, "results": results})
 
 
@@ -71,7 +80,7 @@ def get_product(product_id: int):
     product = db.session.get(Product, product_id) if districts else None
     if product is None:
         return error_response(404, _("该产品不在任何区县当前公布的目录清单上。"), error_code="not_found")
-    return jsonify(product_public(product, districts))
+    return jsonify(product_public(product, districts, search.published_prices([product_id]).get(product_id)))
 
 
 @bp.get("/openapi.json")

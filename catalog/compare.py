@@ -49,6 +49,10 @@ class BuyerPrice:
     install_fen: int
     subsidy_fen: int | None = None
     subsidy_district_id: int | None = None
+    #: The device price published on the list (before any early-application price).
+    published_fen: int = 0
+    #: The early-application price's last day has passed.
+    early_expired: bool = False
 
     @property
     def total_fen(self) -> int:
@@ -59,13 +63,20 @@ class BuyerPrice:
         return None if self.subsidy_fen is None else max(0, self.total_fen - self.subsidy_fen)
 
 
-def buyer_price(product: Product, user=None, on: date | None = None) -> BuyerPrice:
-    """The price a viewer would pay today, with their subsidy when they have a verified category."""
+def buyer_price(product: Product, user=None, on: date | None = None, *, district: str | None = None,
+                prices: dict[str, tuple[int, int]] | None = None) -> BuyerPrice:
+    """What a viewer would pay today at the published price (in `district`, else the lowest published one),
+    the early-application price when it applies and is lower, less their subsidy when their category is verified.
+    """
     on = on or today_shanghai()
+    if prices is None:
+        prices = search.published_prices([product.id]).get(product.id)
+    published, fee = search.published_price(product, prices, district)
     early = product.early_price_fen is not None and product.early_price_until is not None \
-        and on <= product.early_price_until
-    price = BuyerPrice(product, product.early_price_fen if early else product.price_fen, early,
-                       product.install_fee_fen)
+        and on <= product.early_price_until and product.early_price_fen < published
+    price = BuyerPrice(product, product.early_price_fen if early else published, early, fee,
+                       published_fen=published, early_expired=bool(product.early_price_until)
+                       and on > product.early_price_until)
     if _subsidy_provider is not None and user is not None and getattr(user, "is_authenticated", False):
         found = _subsidy_provider(user, product, price.total_fen)
         if found is not None:
@@ -151,10 +162,11 @@ def certificate_state(cert, on: date) -> tuple[str, bool]:
 _UNKNOWN = _l("—")
 
 
-def build_comparison(products: list[Product], user=None) -> Comparison:
+def build_comparison(products: list[Product], user=None, district: str | None = None) -> Comparison:
     """Feature-by-feature rows (differences flagged), prices, fees, net of subsidy, certificates, warranty."""
     on = today_shanghai()
-    prices = [buyer_price(p, user, on) for p in products]
+    published = search.published_prices(p.id for p in products)
+    prices = [buyer_price(p, user, on, district=district, prices=published.get(p.id)) for p in products]
     comparison = Comparison(products, prices, has_subsidy=any(p.subsidy_fen is not None for p in prices))
     rows = comparison.rows
     rows.append(_row(_("类型"), [str(DEVICE_TYPE_TITLES.get(p.device_type, _UNKNOWN)) for p in products]))
@@ -162,11 +174,11 @@ def build_comparison(products: list[Product], user=None) -> Comparison:
     rows.append(_row(_("用途"), [str(USAGE_TITLES[p.usage]) if p.usage else str(_UNKNOWN) for p in products]))
     rows.append(_row(_("品牌 / 生产企业"), [f"{p.brand} / {p.manufacturer}" for p in products]))
     rows.append(_row(_("销售安装单位"), [getattr(p.supplier, "legal_name", "") for p in products]))
-    rows.append(_row(_("设备价格"), [money(p.price_fen) for p in products]))
+    rows.append(_row(_("设备价格"), [money(bp.published_fen) for bp in prices]))
     rows.append(_row(_("早鸟价"), [_("%(price)s（截至 %(date)s）", price=money(p.early_price_fen),
                                       date=p.early_price_until.isoformat()) if p.early_price_fen is not None
                                     and p.early_price_until else str(_UNKNOWN) for p in products]))
-    rows.append(_row(_("安装费"), [money(p.install_fee_fen) for p in products]))
+    rows.append(_row(_("安装费"), [money(bp.install_fen) for bp in prices]))
     rows.append(_row(_("今日合计"), [money(bp.total_fen) for bp in prices], kind="total"))
     if comparison.has_subsidy:
         rows.append(_row(_("您的补贴"), [money(bp.subsidy_fen) for bp in prices]))

@@ -46,6 +46,11 @@ def _schemas() -> dict:
     listed = {"allOf": [_ref("Product"), _obj({
         "supplier": _obj({"id": _INT, "name": _STR}),
         "districts": {"type": "array", "items": _STR, "description": "Codes of the districts listing it."},
+        "district_prices": {"type": "object", "additionalProperties": _obj({"price_fen": _INT,
+                                                                            "install_fee_fen": _INT}),
+                            "description": "The published price and installation fee in each listing district; "
+                                           "price_fen/install_fee_fen above are those of the `district` "
+                                           "filter, else the lowest published."},
     })]}
     supplier = _obj({"id": _INT, "name": _STR, "credit_code": _STR, "qualification": _NSTR,
                      "qualification_level": _NSTR, "contact_person": _NSTR, "phone": _NSTR, "address": _NSTR,

@@ -90,6 +90,12 @@ def facet_options(params, facets: dict, districts: dict[str, District], locale: 
     return groups
 
 
+def _buyer_prices(products, district: str | None) -> dict:
+    published = search.published_prices(p.id for p in products)
+    return {p.id: compare.buyer_price(p, current_user, district=district, prices=published.get(p.id))
+            for p in products}
+
+
 @bp.get("/search")
 def search_page():
     params, errors = parse_params(_search_args(), per_page_limit=50)
@@ -101,7 +107,7 @@ def search_page():
     return render_template("catalog/search.html", params=params, result=result, products=products,
                            districts=districts, district_map=district_map,
                            facets=facet_options(params, result.facets, district_map, str(get_locale())),
-                           prices={p.id: compare.buyer_price(p, current_user) for p in products},
+                           prices=_buyer_prices(products, params.district or _home_district_code()),
                            compare_ids=compare.session_ids(session), suggestions=SUGGESTIONS,
                            feature_labels=FEATURE_LABELS, device_titles=DEVICE_TYPE_TITLES,
                            tier_titles=TIER_TITLES, usage_titles=USAGE_TITLES)
@@ -113,8 +119,10 @@ def product_page(product_id: int):
     if not products:
         abort(404)
     product = products[0]
-    price = compare.buyer_price(product, current_user)
+    district_prices = search.published_prices([product_id]).get(product_id, {})
+    price = compare.buyer_price(product, current_user, district=_home_district_code(), prices=district_prices)
     return render_template("catalog/public_product.html", product=product, price=price,
+                           district_prices=district_prices,
                            districts=[d for d in all_districts() if d.code in districts[product_id]],
                            feature_labels=FEATURE_LABELS, device_titles=DEVICE_TYPE_TITLES,
                            tier_titles=TIER_TITLES, usage_titles=USAGE_TITLES, kind_titles=CERTIFICATE_KIND_TITLES,
@@ -132,7 +140,7 @@ def compare_page():
     products, _districts = compare.listed_products(ids)
     if len(products) < len(ids):
         flash(_("有 %(n)s 个产品不存在或已不在公布的目录清单上，已略去。", n=len(ids) - len(products)), "warning")
-    table = compare.build_comparison(products, current_user) if len(products) >= compare.MIN_COMPARE else None
+    table = compare.build_comparison(products, current_user, _home_district_code()) if len(products) >= compare.MIN_COMPARE else None
     return render_template("catalog/compare.html", products=products, table=table,
                            session_ids=compare.session_ids(session), max_compare=compare.MAX_COMPARE)
 

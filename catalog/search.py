@@ -120,6 +120,7 @@ SCHEMA = Schema(
 # ---------------------------------------------------------------------------------------------------------
 
 _listing_provider: Callable[..., dict[int, list[str]]] | None = None
+_price_provider: Callable[..., dict[int, dict[str, tuple[int, int]]]] | None = None
 _indexes: dict[str, whoosh_index.Index] = {}
 
 
@@ -127,6 +128,34 @@ def set_listing_provider(fn: Callable[..., dict[int, list[str]]] | None) -> None
     """Register `fn(product_ids=None) -> {product_id: [district codes]}` (current published lists)."""
     global _listing_provider
     _listing_provider = fn
+
+
+def set_price_provider(fn: Callable[..., dict[int, dict[str, tuple[int, int]]]] | None) -> None:
+    """Register `fn(product_ids) -> {product_id: {district code: (price_fen, install_fee_fen)}}`.
+
+    Those are the prices and fees frozen on the current published lists: the only ones a resident may be
+    charged (附件1 四(二)); a supplier's later edit of its catalogue price does not change them.
+    """
+    global _price_provider
+    _price_provider = fn
+
+
+def published_prices(product_ids: Iterable[int]) -> dict[int, dict[str, tuple[int, int]]]:
+    """For each listed product, its published (price, fee) per district."""
+    ids = sorted({int(pid) for pid in product_ids})
+    if _price_provider is None or not ids:
+        return {}
+    return _price_provider(product_ids=ids)
+
+
+def published_price(product: Product, prices: dict[str, tuple[int, int]] | None,
+                    district: str | None = None) -> tuple[int, int]:
+    """(price, fee) as published in `district` when it lists the product, else the lowest published one."""
+    if not prices:
+        return product.price_fen, product.install_fee_fen
+    if district and district in prices:
+        return prices[district]
+    return min(prices.values())
 
 
 def listed_districts(product_ids: Iterable[int] | None = None) -> dict[int, list[str]]:
@@ -232,7 +261,8 @@ def _mentions(text: str, word: str) -> bool:
     return word in text
 
 
-def document_for(product: Product, districts: list[str]) -> dict:
+def document_for(product: Product, districts: list[str],
+                 prices: dict[str, tuple[int, int]] | None = None) -> dict:
     """The index document of a listed product."""
     _ensure_jieba()
     device = _labels(DEVICE_TYPE_TITLES, product.device_type)
@@ -263,7 +293,7 @@ def document_for(product: Product, districts: list[str]) -> dict:
         "usage": str(product.usage) if product.usage else "none",
         "tier": str(product.tier),
         "smart": "1" if product.smart else "0",
-        "price": product.price_fen,
+        "price": published_price(product, prices)[0],  # the lowest published device price
     }
 
 
@@ -282,10 +312,11 @@ def _load_products(session: Session, ids: list[int]) -> dict[int, Product]:
 
 def _write(writer, session: Session, product_ids: set[int]) -> None:
     listed = listed_districts(product_ids)
+    prices = published_prices(listed)
     products = _load_products(session, sorted(pid for pid in product_ids if pid in listed))
     for pid in sorted(product_ids):
         if pid in listed and pid in products:
-            writer.update_document(**document_for(products[pid], listed[pid]))
+            writer.update_document(**document_for(products[pid], listed[pid], prices.get(pid)))
         else:
             writer.delete_by_term("id", str(pid))
 
@@ -340,8 +371,9 @@ def reindex(session: Session | None = None, *, timeout: float = 30.0) -> int:
     try:
         listed = listed_districts()
         products = _load_products(session, sorted(listed))
+        prices = published_prices(products)
         for pid in sorted(products):
-            writer.add_document(**document_for(products[pid], listed[pid]))
+            writer.add_document(**document_for(products[pid], listed[pid], prices.get(pid)))
     except BaseException:
         writer.cancel()
         raise

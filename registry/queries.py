@@ -75,6 +75,20 @@ def listed_product_districts(product_ids: list[int] | None = None) -> dict[int, 
     return result
 
 
+def listed_product_prices(product_ids: list[int]) -> dict[int, dict[str, tuple[int, int]]]:
+    """product id → {district code: (price_fen, install_fee_fen)} as frozen on CURRENT published lists."""
+    if not product_ids:
+        return {}
+    query = (select(ListVersionItem.product_id, District.code, ListVersionItem.price_fen,
+                    ListVersionItem.install_fee_fen)
+             .join(District, District.id == ListVersionItem.district_id)
+             .where(ListVersionItem.version_id.in_(_current_ids()), ListVersionItem.product_id.in_(product_ids)))
+    result: dict[int, dict[str, tuple[int, int]]] = {}
+    for product_id, code, price, fee in db.session.execute(query):
+        result.setdefault(product_id, {})[code] = (price, fee)
+    return result
+
+
 def listed_item(district_id: int, product_id: int) -> ListVersionItem | None:
     """The product on the district's current list (with its published price and fee), or None."""
     return db.session.scalar(select(ListVersionItem).where(

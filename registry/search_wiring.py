@@ -24,6 +24,7 @@ def _queue_ids(_sender=None, product_ids=None, **_kwargs) -> None:
 def connect() -> None:
     """Register the provider and the receivers (idempotent: blinker ignores repeated connections)."""
     search.set_listing_provider(queries.listed_product_districts)
+    search.set_price_provider(queries.listed_product_prices)
     catalog_signals.product_changed.connect(_queue_product)
     catalog_signals.product_invalidated.connect(_queue_product)
     catalog_signals.product_withdrawn.connect(_queue_product)

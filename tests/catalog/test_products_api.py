@@ -18,7 +18,7 @@ def test_search_response_shape(client, catalog_data):
     assert set(body) == {"total", "page", "per_page", "results"}
     assert body["total"] == 2 and body["page"] == 1 and body["per_page"] == 20
     first = body["results"][0]
-    assert set(first) == PRODUCT_FIELDS | {"supplier", "districts"}
+    assert set(first) == PRODUCT_FIELDS | {"supplier", "districts", "district_prices"}
     alarm = catalog_data["alarm_mid"]
     assert first["id"] == alarm.id and first["districts"] == ["500103", "500104"]
     assert first["supplier"] == {"id": alarm.supplier_id, "name": "重庆安燃科技有限公司"}

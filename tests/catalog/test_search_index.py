@@ -121,3 +121,23 @@ def test_end_to_end_through_publication_and_invalidation():
     search.clear_index()
 
 
+
+
+def test_buyers_see_the_published_price_not_a_later_catalogue_edit(client):
+    """附件1 四(二): only the price and fee published on the list may be charged."""
+    search.clear_index()
+    _official, suppliers, _version = published_list("500103", 3)
+    product = suppliers[0][1][0]
+    published_price, published_fee = product.price_fen, product.install_fee_fen
+    product.price_fen = published_price + 50000  # the supplier edits its catalogue afterwards
+    product_changed.send(product, changes={"price_fen": (published_price, product.price_fen)})
+    db.session.commit()
+    body = client.get(f"/api/v1/products/{product.id}").get_json()
+    assert (body["price_fen"], body["install_fee_fen"]) == (published_price, published_fee)
+    assert body["district_prices"] == {"500103": {"price_fen": published_price, "install_fee_fen": published_fee}}
+    listed = client.get(f"/api/v1/products?district=500103&max_price={published_price}&per_page=100").get_json()
+    assert product.id in {r["id"] for r in listed["results"]}
+    page = client.get(f"/products/{product.id}").get_data(as_text=True)
+    assert f"¥{published_price / 100:,.2f}" in page
+    assert f"¥{product.price_fen / 100:,.2f}" not in page
+    search.clear_index()
