@@ -140,7 +140,9 @@ def compare_page():
     products, _districts = compare.listed_products(ids)
     if len(products) < len(ids):
         flash(_("有 %(n)s 个产品不存在或已不在公布的目录清单上，已略去。", n=len(ids) - len(products)), "warning")
-    table = compare.build_comparison(products, current_user, _home_district_code()) if len(products) >= compare.MIN_COMPARE else None
+    table = None
+    if len(products) >= compare.MIN_COMPARE:
+        table = compare.build_comparison(products, current_user, _home_district_code())
     return render_template("catalog/compare.html", products=products, table=table,
                            session_ids=compare.session_ids(session), max_compare=compare.MAX_COMPARE)
 

@@ -58,6 +58,11 @@ class PublicationRefused(DomainError):
         self.problems = problems
 
 
+def _district_params(district: District) -> dict:
+    """A district's name for stored messages, with its English form for English readers."""
+    return {"district": district.name, "district_en": district.name_en}
+
+
 def officials_of(district_id: int) -> list[User]:
     return list(db.session.scalars(select(User).join(RoleGrant).where(
         RoleGrant.role == Role.district_official, RoleGrant.district_id == district_id, User.active.is_(True))))
@@ -154,7 +159,7 @@ def _announce(district: District, kind: AnnouncementKind, title: str, body: str,
               version: ListVersion | None, supplier_id: int | None = None,
               case_number: str | None = None) -> Announcement:
     item = Announcement(district_id=district.id, kind=kind, title=title, body=body,
-                        params={"district": district.name, "district_en": district.name_en, **params}, published_at=now_utc(),
+                        params={**_district_params(district), **params}, published_at=now_utc(),
                         case_number=case_number, version_id=version.id if version else None,
                         supplier_id=supplier_id)
     db.session.add(item)
@@ -205,7 +210,7 @@ def _recheck(district: District, version: ListVersion, candidates: list[Candidat
               {"number": version.number, "count": len(version.problems)}, version=version)
     notify(officials_of(district.id), N_("%(district)s目录清单低于最低要求"),
            N_("目录清单第 %(number)s 版有 %(count)s 项不符合公布要求，请补充征集或调整清单。"),
-           params={"district": district.name, "district_en": district.name_en, "number": version.number, "count": len(version.problems)},
+           params={**_district_params(district), "number": version.number, "count": len(version.problems)},
            link=f"/official/districts/{district.code}/list")
 
 
@@ -274,7 +279,7 @@ def delist_product(product: Product, *, reason: str | None = None, today: date |
                   version=version, supplier_id=product.supplier_id)
         notify(officials_of(district.id), N_("%(supplier)s 的产品 %(model)s 已移出%(district)s目录清单"),
                N_("原因：%(reason)s。已自动生成清单第 %(number)s 版，请复核清单是否仍符合公布要求。"),
-               params={**params, "district": district.name, "district_en": district.name_en}, link=f"/official/districts/{district.code}/list")
+               params={**params, **_district_params(district)}, link=f"/official/districts/{district.code}/list")
         _recheck(district, version, candidates, today=today)
         _emit(district, version, current.snapshot)
         created.append(version)
