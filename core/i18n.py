@@ -11,6 +11,7 @@ from flask_babel import format_currency, format_date, format_datetime, get_local
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 __all__ = ["_", "_l", "ngettext", "LOCALES", "select_locale", "money", "datetime_local", "date_local"]
 
@@ -94,3 +95,11 @@ def join_list(items, style: str = "standard") -> str:
     if not words:
         return ""
     return format_list(words, style=style, locale=get_locale() or DEFAULT_LOCALE)
+
+
+def parenthesize(text) -> Markup:
+    """An aside in the locale's parentheses: 「（家用）」 in Chinese, " (household)" in English (escaped once)."""
+    if text in (None, ""):
+        return Markup("")
+    pattern = escape(_("（%(text)s）")).replace("%(text)s", "{}")  # escape() returns Markup
+    return pattern.format(text)
