@@ -79,8 +79,10 @@ def translate_stored(message: str, params: dict | None = None) -> str:
     """Translate a message id that was stored (notifications, audit) with its named parameters."""
     text = _(message)
     if params and str(get_locale() or "").startswith("en"):
-        # a parameter may carry its English form under "<name>_en" (a district's English name ...)
-        params = {**params, **{k[:-3]: v for k, v in params.items() if k.endswith("_en") and v}}
+        # a parameter may carry its English form under "<name>_en" (a district's English name ...), and a
+        # system-written parameter may itself be a message id (a reason marked with N_)
+        params = {k: _(v) if isinstance(v, str) and v else v for k, v in params.items()}
+        params.update({k[:-3]: v for k, v in params.items() if k.endswith("_en") and v})
     if params:
         try:
             return text % params

@@ -189,7 +189,7 @@ def publish_list(district: District, *, actor: User, exception_reason: str | Non
         raise PublicationRefused(problems)
     previous = queries.current_version(district)
     version, changes = _freeze(district, candidates, actor=actor, exception_reason=exception_reason,
-                               reason=_("区县经济信息部门发布"), problems=[])
+                               reason=N_("区县经济信息部门发布"), problems=[])
     params = {"number": version.number, "count": len(candidates),
               "products": sum(len(c.items) for c in candidates), "exception": exception_reason or ""}
     _announce(district, AnnouncementKind.list_published, PUBLISHED_TITLE,
@@ -259,7 +259,7 @@ def remove_supplier(district: District, supplier: Supplier, *, actor: User | Non
 def delist_product(product: Product, *, reason: str | None = None, today: date | None = None) -> list[ListVersion]:
     """A product stopped being valid: it leaves every working and current list at once (actor: system)."""
     today = today or date.today()
-    reason = reason or _("产品已失效")
+    reason = reason or N_("产品已失效")
     for item in db.session.scalars(select(ListEntryProduct).where(ListEntryProduct.product_id == product.id)):
         db.session.delete(item)
     db.session.flush()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from catalog import signals as catalog_signals
-from core.i18n import _
+from core.i18n import N_
 from registry import list_services
 
 
@@ -13,7 +13,7 @@ def _on_product_gone(product, reason: str | None = None, **_kwargs) -> None:
 
 
 def _on_product_withdrawn(product, **_kwargs) -> None:
-    list_services.delist_product(product, reason=_("销售安装单位撤回了该产品"))
+    list_services.delist_product(product, reason=N_("销售安装单位撤回了该产品"))
 
 
 def connect() -> None:

@@ -109,3 +109,14 @@ def test_stored_messages_use_english_forms_of_parameters(app):
     with app.test_request_context("/?lang=zh_CN"):
         refresh()
         assert translate_stored("欢迎回来，%(name)s。", params) == "欢迎回来，渝中区。"
+
+
+def test_stored_message_ids_in_parameters_are_translated_too(app):
+    from flask_babel import refresh
+
+    from core.i18n import translate_stored
+
+    with app.test_request_context("/?lang=en"):
+        refresh()
+        assert translate_stored("欢迎回来，%(name)s。", {"name": "请先登录。"}) == "Welcome back, Please log in first.."
+        assert translate_stored("欢迎回来，%(name)s。", {"name": "张三"}) == "Welcome back, 张三."
