@@ -19,17 +19,13 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-import jieba
 from flask import current_app, has_app_context
 from markupsafe import Markup, escape
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session, selectinload
 from whoosh import index as whoosh_index
 from whoosh import sorting, writing
-from whoosh.analysis import LowercaseFilter, Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, NGRAMWORDS, NUMERIC, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.query import And, Every, NumericRange, Or, Query, Term
@@ -37,67 +33,12 @@ from whoosh.query import And, Every, NumericRange, Or, Query, Term
 from catalog.models import DEVICE_TYPE_TITLES, TIER_TITLES, USAGE_TITLES, Product
 from catalog.search_models import SearchOutbox
 from catalog.search_params import PRICE_BANDS, SearchParams
+from catalog.search_text import ANALYZER, CJK, SYNONYMS, ensure_jieba, mentions, pinyin_words
 from catalog.tiers import FEATURE_LABELS
 from core.db import db
 
 log = logging.getLogger(__name__)
 
-#: Words residents use, mapped onto the words of the policy (indexed together: any one finds the others).
-SYNONYMS = (
-    ("报警器", "探测器", "报警装置", "报警仪"),
-    ("自闭阀", "安全自闭阀"),
-    ("一氧化碳", "co"),
-    ("甲烷", "天然气"),
-)
-#: Words jieba must keep whole so that queries and documents are cut the same way.
-EXTRA_WORDS = ("自闭阀", "安全自闭阀", "报警装置", "报警器", "探测器", "一氧化碳", "联动切断")
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_WORDISH = re.compile(r"\w")
-_jieba_ready = False
-
-
-def _ensure_jieba() -> None:
-    """Point jieba's cache at the app's folder (not /tmp) and teach it our words, once per process."""
-    global _jieba_ready
-    if _jieba_ready:
-        return
-    jieba.setLogLevel(logging.WARNING)
-    if has_app_context():
-        folder = os.path.dirname(os.path.abspath(current_app.config["SEARCH_INDEX_DIR"]))
-        os.makedirs(folder, exist_ok=True)
-        jieba.dt.tmp_dir = folder
-    for word in EXTRA_WORDS:
-        jieba.add_word(word, freq=20000)
-    _jieba_ready = True
-
-
-class ChineseTokenizer(Tokenizer):
-    """jieba "search" cuts (plus single characters) when indexing, precise cuts for queries."""
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, mode="", **kwargs):
-        _ensure_jieba()
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pos = start_pos
-        for word, start, end in jieba.tokenize(value, mode="default" if mode == "query" else "search"):
-            if not _WORDISH.search(word):
-                continue
-            pieces = [(word, start, end)]
-            if mode != "query" and len(word) > 1 and _CJK.match(word):
-                pieces += [(ch, start + i, start + i + 1) for i, ch in enumerate(word)]
-            for text, s, e in pieces:
-                token.text = token.original = text
-                token.boost = 1.0
-                token.stopped = False
-                if positions:
-                    token.pos = pos
-                    pos += 1
-                if chars:
-                    token.startchar, token.endchar = start_char + s, start_char + e
-                yield token
-
-
-ANALYZER = ChineseTokenizer() | LowercaseFilter()
 
 SCHEMA = Schema(
     id=ID(stored=True, unique=True),
@@ -177,7 +118,7 @@ def get_index() -> whoosh_index.Index:
     if ix is not None and os.path.isdir(folder):
         return ix
     os.makedirs(folder, exist_ok=True)
-    _ensure_jieba()
+    ensure_jieba()
     if whoosh_index.exists_in(folder):
         ix = whoosh_index.open_dir(folder)
         if sorted(ix.schema.names()) != sorted(SCHEMA.names()):
@@ -239,32 +180,10 @@ def _labels(mapping, key) -> list[str]:
 _label_cache: dict[tuple, list[str]] = {}
 
 
-@lru_cache(maxsize=20_000)
-def _pinyin_of(text: str) -> tuple[str, ...]:
-    """Full pinyin and initials of each Chinese word of `text` (cached: the vocabulary is small)."""
-    words = []
-    for word, _s, _e in jieba.tokenize(text, mode="search"):
-        if len(word) > 1 and _CJK.match(word):
-            words.append("".join(lazy_pinyin(word)))
-            words.append("".join(lazy_pinyin(word, style=Style.FIRST_LETTER)))
-    return tuple(words)
-
-
-def _pinyin_words(texts: Iterable[str]) -> str:
-    return " ".join(dict.fromkeys(w for text in texts for w in _pinyin_of(text)))
-
-
-def _mentions(text: str, word: str) -> bool:
-    """Chinese words match anywhere; ASCII words (co, alarm) only as whole words, not inside 'collection'."""
-    if word.isascii():
-        return re.search(rf"\b{re.escape(word)}\b", text) is not None
-    return word in text
-
-
 def document_for(product: Product, districts: list[str],
                  prices: dict[str, tuple[int, int]] | None = None) -> dict:
     """The index document of a listed product."""
-    _ensure_jieba()
+    ensure_jieba()
     device = _labels(DEVICE_TYPE_TITLES, product.device_type)
     tier = _labels(TIER_TITLES, product.tier)
     usage = _labels(USAGE_TITLES, product.usage)
@@ -276,7 +195,7 @@ def document_for(product: Product, districts: list[str],
     body_parts = [product.manufacturer or "", *features, *(product.standards or []),
                   product.service_content or "", device[0] if device else ""]
     joined = " ".join(title_parts + body_parts).lower()
-    synonyms = [w for group in SYNONYMS if any(_mentions(joined, w) for w in group) for w in group]
+    synonyms = [w for group in SYNONYMS if any(mentions(joined, w) for w in group) for w in group]
     if product.smart:
         body_parts.append(str(_labels_smart()))
     return {
@@ -285,7 +204,7 @@ def document_for(product: Product, districts: list[str],
         "title": "\n".join(p for p in title_parts if p),
         "body": "\n".join([*(p for p in body_parts if p), *synonyms]),
         "model": f"{model} {compact}".lower(),
-        "pinyin": _pinyin_words([product.brand or "", *device[:1], *tier[:1], *usage[:1], supplier, *synonyms,
+        "pinyin": pinyin_words([product.brand or "", *device[:1], *tier[:1], *usage[:1], supplier, *synonyms,
                                  *(str(FEATURE_LABELS[f]) for f in product.features or [] if f in FEATURE_LABELS)]),
         "districts": ",".join(sorted(districts)),
         "supplier_id": product.supplier_id,
@@ -484,7 +403,7 @@ def highlight_terms(q: str) -> list[str]:
     terms = set()
     for word in query_words(q):
         terms.add(word)
-        terms.update(t for t in _terms("title", word) if len(t) > 1 or _CJK.match(t))
+        terms.update(t for t in _terms("title", word) if len(t) > 1 or CJK.match(t))
         terms.update(w for group in SYNONYMS if word.lower() in group for w in group)
     return sorted(terms, key=len, reverse=True)
 
