@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
+from flask_babel import force_locale
 from markupsafe import Markup, escape
 from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session, selectinload
@@ -167,8 +168,6 @@ def _labels(mapping, key) -> list[str]:
         return []
     cache_key = (id(mapping), str(key), has_app_context())
     if cache_key not in _label_cache:
-        from flask_babel import force_locale  # noqa: PLC0415 - only meaningful inside an app context
-
         labels = [str(mapping[key])]
         if has_app_context():
             with force_locale("en"):
