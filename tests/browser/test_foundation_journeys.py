@@ -33,3 +33,13 @@ def test_keyboard_user_can_reach_the_skip_link(live_server, page, db):
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")
     assert "跳到主要内容" in focused
+
+
+def test_menu_is_usable_on_a_phone_without_javascript(live_server, browser, db):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server + "/")
+    assert page.get_by_role("link", name="区县目录清单").first.is_visible()
+    page.get_by_role("link", name="登录").first.click()
+    assert page.get_by_label("邮箱或手机号码").is_visible()
+    context.close()
