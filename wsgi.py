@@ -41,6 +41,7 @@ from payments.routes import bp as payments_bp
 from payments.stub.mount import mount_stub
 from registry import cli as registry_cli
 from registry import demo as registry_demo
+from registry import home as registry_home
 from registry import listeners, search_wiring, supplier_demo
 from registry.api import bp as registry_api_bp
 from registry.routes import bp as registry_bp
@@ -90,6 +91,7 @@ def connect_packages() -> None:
     listeners.connect()  # registry reacts to catalog signals (invalid products leave lists)
     search_wiring.connect()  # the search index follows listings (outbox applied after commit)
     compare.set_subsidy_provider(household.viewer_subsidy)  # net prices for verified households
+    registry_home.register()  # published districts and the latest announcements on the home page
 
 
 def configure_blueprints(app: Flask) -> None:

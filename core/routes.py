@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
+from core import home
 from core.accounts.forms import EmptyForm
 from core.audit import AuditEntry
 from core.db import db, now_utc
@@ -20,7 +21,7 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 def index():
-    return render_template("core/index.html")
+    return render_template("core/index.html", panels=home.rendered_panels())
 
 
 @bp.route("/notifications", methods=["GET", "POST"])
