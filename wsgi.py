@@ -14,7 +14,7 @@ import orders.models  # noqa: F401
 import payments.models  # noqa: F401
 import registry.district_models  # noqa: F401
 import registry.list_models  # noqa: F401
-import registry.models  # noqa: F401
+import suppliers.models  # noqa: F401
 from catalog import cli as catalog_cli
 from catalog import compare
 from catalog import demo as catalog_demo
@@ -42,14 +42,15 @@ from payments.stub.mount import mount_stub
 from registry import cli as registry_cli
 from registry import demo as registry_demo
 from registry import home as registry_home
-from registry import listeners, search_wiring, supplier_demo
+from registry import listeners, search_wiring
 from registry.api import bp as registry_api_bp
 from registry.routes import bp as registry_bp
-from registry.supplier_routes import bp as supplier_profile_bp
 from reports.routes import bp as reports_bp
+from suppliers import demo as suppliers_demo
+from suppliers.routes import bp as suppliers_bp
 
 #: Demo data, lowest layer first; each step is idempotent.
-DEMO_STEPS = (core_demo.seed, supplier_demo.seed, catalog_demo.seed, registry_demo.seed, orders_demo.seed)
+DEMO_STEPS = (core_demo.seed, suppliers_demo.seed, catalog_demo.seed, registry_demo.seed, orders_demo.seed)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -95,7 +96,7 @@ def connect_packages() -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
-    pages = (main_bp, accounts_bp, admin_bp, catalog_bp, catalog_public_bp, registry_bp, supplier_profile_bp,
+    pages = (main_bp, accounts_bp, admin_bp, suppliers_bp, catalog_bp, catalog_public_bp, registry_bp,
              orders_bp, complaints_bp, reports_bp, payments_bp)
     for blueprint in pages:
         app.register_blueprint(blueprint)

@@ -28,7 +28,7 @@ from catalog.search_params import SearchParams  # noqa: E402
 from catalog.tiers import FEATURES_BY_DEVICE_TYPE  # noqa: E402
 from core.db import db  # noqa: E402
 from core.districts import load_districts  # noqa: E402
-from registry.models import Supplier  # noqa: E402
+from suppliers.models import Supplier  # noqa: E402
 from wsgi import create_app  # noqa: E402
 
 QUERIES = ("报警器", "自闭阀", "一氧化碳", "甲烷", "JT-BX", "JT-BX-0420", "zbf", "渝安 报警器", "GB 15322.2",

@@ -1,7 +1,7 @@
 """Demo data of the catalog package (idempotent): products and certificates of the demo supplier companies.
 
-The companies themselves are registry data (registry/supplier_demo.py runs first); this step finds them
-through their staff accounts `supplier{n}@demo.local`, so the catalog never imports the registry.
+The companies themselves are company-register data (suppliers/demo.py runs first); this step finds them
+through their staff accounts `supplier{n}@demo.local`.
 Products are keyed on (company, model) and go through the real services, so verdicts are the validator's.
 """
 
@@ -19,6 +19,7 @@ from catalog.validation_input import today_shanghai
 from core.accounts.models import User
 from core.db import db
 from core.uploads import save_upload
+from suppliers.queries import supplier_of
 
 DEMO_SUPPLIERS = 12
 
@@ -138,9 +139,10 @@ def seed() -> None:
     """Products of the demo companies (found through their staff accounts)."""
     for n in range(1, DEMO_SUPPLIERS + 1):
         staff = db.session.scalar(select(User).where(User.email == f"supplier{n}@demo.local"))
-        if staff is None or staff.supplier is None:
+        supplier = supplier_of(staff) if staff is not None else None
+        if supplier is None:
             continue
-        supplier, brand = staff.supplier, BRANDS[(n - 1) % len(BRANDS)]
+        brand = BRANDS[(n - 1) % len(BRANDS)]
         for line in LINES:
             _product(supplier, staff, n, line, model=f"{brand[2]}-{line[3]}-{n:02d}", brand=brand)
         if n in SPECIALS:

@@ -12,6 +12,7 @@ from core.db import TimestampMixin, db, enum_column
 from core.errors import InvalidTransition
 from core.i18n import _, _l
 from core.permissions import Role
+from suppliers.models import Supplier
 
 
 class DeviceType(enum.StrEnum):
@@ -107,20 +108,6 @@ EDITABLE = frozenset({ProductStatus.draft, ProductStatus.invalid, ProductStatus.
 CHECKED = frozenset({ProductStatus.submitted, ProductStatus.valid})
 
 
-def can_view_supplier_documents(user, supplier) -> bool:
-    """Scans and letters: the supplier's staff, regulators, admins, officials of a district it serves."""
-    if not getattr(user, "is_authenticated", False) or supplier is None:
-        return False
-    if user.is_staff_of(supplier.id) or user.has_role(Role.regulator) or user.has_role(Role.admin):
-        return True
-    return any(user.is_official_of(d.id) for d in supplier.districts)
-
-
-def supplier_may_sell(supplier) -> bool:
-    """A suspended or blacklisted company may not add, change or submit products."""
-    return str(supplier.status) not in ("suspended", "blacklisted")
-
-
 class Product(TimestampMixin, db.Model):
     """A device model offered by a supplier, with its declared features, standards and prices."""
 
@@ -161,7 +148,7 @@ class Product(TimestampMixin, db.Model):
     authorisation_file: Mapped[str | None] = mapped_column(String(100))
     is_own_manufacture: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
 
-    supplier = relationship("Supplier", backref="products")
+    supplier: Mapped[Supplier] = relationship()
     certificates: Mapped[list[Certificate]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="Certificate.id"
     )
@@ -192,27 +179,27 @@ class Product(TimestampMixin, db.Model):
 
     def can_manage(self, user) -> bool:
         """Staff of the owning company (whatever the state), e.g. to see the product in their workbench."""
-        return getattr(user, "is_authenticated", False) and user.is_staff_of(self.supplier_id)
+        return self.supplier.has_staff(user)
 
     def can_edit(self, user) -> bool:
-        return self.can_manage(user) and self.status in EDITABLE and supplier_may_sell(self.supplier)
+        return self.can_manage(user) and self.status in EDITABLE and self.supplier.can_sell()
 
     def can_submit(self, user) -> bool:
         return (self.can_manage(user) and ProductStatus.submitted in ALLOWED[self.status]
-                and supplier_may_sell(self.supplier))
+                and self.supplier.can_sell())
 
     def can_withdraw(self, user) -> bool:
         return self.can_manage(user) and ProductStatus.withdrawn in ALLOWED[self.status]
 
     def can_reopen(self, user) -> bool:
-        return self.can_manage(user) and self.status == ProductStatus.withdrawn and supplier_may_sell(self.supplier)
+        return self.can_manage(user) and self.status == ProductStatus.withdrawn and self.supplier.can_sell()
 
     def can_view_documents(self, user) -> bool:
-        return can_view_supplier_documents(user, self.supplier)
+        return self.supplier.can_view_documents(user)
 
     def can_oversee(self, user) -> bool:
         """Regulators (and admins) see every product; officials those of companies serving their district."""
-        return can_view_supplier_documents(user, self.supplier)
+        return self.supplier.can_view_documents(user)
 
 
 class Certificate(TimestampMixin, db.Model):

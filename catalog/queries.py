@@ -1,15 +1,18 @@
-"""Catalog reads: a company's products and certificates, certificates about to expire."""
+"""Catalog reads: a company's products and certificates, certificates about to expire, product oversight."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from catalog.models import Certificate, CertificateStatus, Product, ProductStatus
+from catalog.models import Certificate, CertificateStatus, DeviceType, Product, ProductStatus, Tier
 from core.db import db
+from core.districts import District
+from suppliers.models import Supplier
+from suppliers.queries import like_pattern, scope_to_viewer
 
 
 def get_product_or_404(product_id: int) -> Product:
@@ -51,3 +54,24 @@ def status_counts(supplier_id: int) -> dict[str, int]:
     for status, count in rows:
         counts[str(status)] = count
     return counts
+
+
+def products_query(viewer, *, status: str | None = None, district_id: int | None = None,
+                   device_type: str | None = None, tier: str | None = None, q: str | None = None):
+    """Products of the companies the viewer may oversee, filtered."""
+    query = scope_to_viewer(select(Product).join(Supplier, Product.supplier_id == Supplier.id), viewer,
+                            Product.supplier_id).order_by(Supplier.legal_name, Product.device_type,
+                                                          Product.tier, Product.id)
+    if status in ProductStatus.__members__:
+        query = query.where(Product.status == ProductStatus(status))
+    if device_type in DeviceType.__members__:
+        query = query.where(Product.device_type == DeviceType(device_type))
+    if tier in Tier.__members__:
+        query = query.where(Product.tier == Tier(tier))
+    if district_id:
+        query = query.where(Supplier.districts.any(District.id == district_id))
+    if q:
+        pattern = like_pattern(q)
+        query = query.where(or_(Product.model.ilike(pattern, escape="\\"), Product.brand.ilike(pattern, escape="\\"),
+                                Supplier.legal_name.ilike(pattern, escape="\\")))
+    return query

@@ -1,4 +1,4 @@
-"""Catalog pages: a supplier's products and certificates, a regulator's product oversight, document downloads."""
+"""Catalog pages: the company workbench, products and certificates, product oversight, document downloads."""
 
 from __future__ import annotations
 
@@ -6,25 +6,33 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from catalog import queries, services
-from catalog.forms import CertificateForm, CertificateStatusForm, ProductForm
-from catalog.models import CertificateStatus, ProductStatus
+from catalog.forms import CertificateForm, CertificateStatusForm, ProductFilterForm, ProductForm
+from catalog.models import (
+    DEVICE_TYPE_TITLES,
+    PRODUCT_STATUS_TITLES,
+    TIER_TITLES,
+    CertificateStatus,
+    ProductStatus,
+)
 from catalog.tiers import FEATURE_LABELS, FEATURES_BY_DEVICE_TYPE
+from catalog.validation_input import today_shanghai
+from core import nav
 from core.accounts.forms import EmptyForm
 from core.db import db
 from core.errors import DomainError
 from core.forms import attach_domain_error
-from core.i18n import _
+from core.i18n import _, _l
 from core.permissions import Role, require_role
 from core.uploads import save_upload, send_upload
+from suppliers.forms import CreditCodeOverrideForm
+from suppliers.models import PROFILE_FIELD_TITLES, SUPPLIER_STATUS_TITLES, Supplier
+from suppliers.routes import OVERSIGHT, district_filter_choices, title_choices
+from suppliers.routes import own_supplier as _own_supplier
 
 bp = Blueprint("catalog", __name__)
 
-
-def _own_supplier():
-    """The company of the logged-in staff member (403 for a supplier account without one)."""
-    if current_user.supplier is None:
-        abort(403)
-    return current_user.supplier
+nav.add("catalog.supplier_dashboard", _l("单位工作台"), roles=(Role.supplier,), order=20)
+nav.add("catalog.oversee_products", _l("产品监管"), roles=(Role.regulator, Role.admin), order=41)
 
 
 def _editable_product(product_id: int):
@@ -58,6 +66,18 @@ def _preview(form, product=None):
                                         has_authorisation=bool(product and product.authorisation_file))
     except (DomainError, ValueError, TypeError):
         return None
+
+
+@bp.route("/supplier")
+@require_role(Role.supplier)
+def supplier_dashboard():
+    supplier = _own_supplier()
+    return render_template("catalog/supplier_dashboard.html", supplier=supplier,
+                           products=queries.supplier_products(supplier.id),
+                           counts=queries.status_counts(supplier.id),
+                           expiring=queries.expiring_certificates(supplier.id, today_shanghai()),
+                           missing=[PROFILE_FIELD_TITLES[m] for m in supplier.missing_public_fields()],
+                           status_titles=SUPPLIER_STATUS_TITLES)
 
 
 @bp.route("/supplier/products/new", methods=["GET", "POST"])
@@ -183,6 +203,34 @@ def certificate_edit(certificate_id: int):
             flash(_("证书已更新。"), "success")
             return redirect(url_for("catalog.product", product_id=cert.product_id))
     return render_template("catalog/certificate_form.html", form=form, product=cert.product, cert=cert)
+
+
+@bp.route("/regulator/suppliers/<int:supplier_id>")
+@require_role(*OVERSIGHT)
+def oversee_supplier(supplier_id: int):
+    supplier = db.get_or_404(Supplier, supplier_id)
+    if not supplier.can_view_documents(current_user):
+        abort(403)
+    return render_template("catalog/supplier_detail.html", supplier=supplier, form=EmptyForm(),
+                           products=queries.supplier_products(supplier.id),
+                           override_form=CreditCodeOverrideForm(formdata=None, credit_code=supplier.credit_code),
+                           missing=[PROFILE_FIELD_TITLES[m] for m in supplier.missing_public_fields()],
+                           status_titles=SUPPLIER_STATUS_TITLES)
+
+
+@bp.route("/regulator/products")
+@require_role(Role.regulator, Role.admin)
+def oversee_products():
+    form = ProductFilterForm(request.args)
+    form.status.choices = title_choices(PRODUCT_STATUS_TITLES, _("全部状态"))
+    form.device_type.choices = title_choices(DEVICE_TYPE_TITLES, _("全部类型"))
+    form.tier.choices = title_choices(TIER_TITLES, _("全部档次"))
+    form.district.choices = district_filter_choices()
+    district_id = int(form.district.data) if (form.district.data or "").isdigit() else None
+    query = queries.products_query(current_user, status=form.status.data, district_id=district_id,
+                                   device_type=form.device_type.data, tier=form.tier.data, q=form.q.data)
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("catalog/oversee_products.html", form=form, page=page)
 
 
 @bp.route("/regulator/products/<int:product_id>")

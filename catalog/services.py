@@ -23,17 +23,16 @@ from catalog.models import (
     ProductStatus,
     Tier,
     Usage,
-    supplier_may_sell,
 )
 from catalog.signals import product_changed, product_invalidated, product_withdrawn
 from catalog.validation_input import today_shanghai
 from core import audit
-from core.accounts.models import RoleGrant, User
+from core.accounts.models import User
+from core.accounts.queries import officials_of
 from core.db import db
 from core.errors import DomainError, NotAllowed
 from core.i18n import N_, _, join_list
 from core.notifications import notify
-from core.permissions import Role
 
 #: Fields whose change on a listed product matters to lists, search and the price monitor.
 PUBLIC_FIELDS = ("brand", "manufacturer", "model", "device_type", "usage", "tier", "features", "standards",
@@ -109,7 +108,7 @@ def _apply(product: Product, data: ProductData) -> dict:
 
 def _require_may_sell(product_or_supplier) -> None:
     supplier = getattr(product_or_supplier, "supplier", product_or_supplier)
-    if not supplier_may_sell(supplier):
+    if not supplier.can_sell():
         raise NotAllowed(_("单位已被暂停或列入黑名单，不能变更产品。"))
 
 
@@ -243,17 +242,6 @@ def revalidate(product: Product, *, actor: User | None, as_of: date | None = Non
     if before == ProductStatus.valid:
         _after_invalidation(product, reason)
     return False
-
-
-def officials_of(district_ids) -> list[User]:
-    """Active district officials of any of `district_ids`."""
-    ids = list(district_ids)
-    if not ids:
-        return []
-    return list(db.session.scalars(
-        select(User).join(RoleGrant, RoleGrant.user_id == User.id).where(
-            RoleGrant.role == Role.district_official, RoleGrant.district_id.in_(ids), User.active.is_(True),
-        ).distinct().order_by(User.id)))
 
 
 def _after_invalidation(product: Product, reason: str) -> None:

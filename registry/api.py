@@ -10,8 +10,8 @@ from core.i18n import _
 from core.web import error_response
 from registry import queries
 from registry.list_models import AnnouncementKind
-from registry.models import Supplier, SupplierStatus
 from registry.snapshots import diff, supplier_public_dict
+from suppliers.models import Supplier, SupplierStatus
 
 bp = Blueprint("registry_api", __name__, url_prefix="/api/v1")
 

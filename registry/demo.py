@@ -16,6 +16,7 @@ from core.permissions import Role
 from registry import district_services, list_services, queries, solicitation_services
 from registry.district_models import HouseholdCategory, SubsidyKind, TownshipKind
 from registry.list_models import Solicitation
+from suppliers.queries import supplier_of
 
 TOWNSHIPS = {
     "500103": ("解放碑街道", "七星岗街道", "大溪沟街道", "上清寺街道", "化龙桥街道", "朝天门街道"),
@@ -56,7 +57,8 @@ SUBSIDIES = (
 
 def _supplier(n: int):
     staff = db.session.scalar(select(User).where(User.email == f"supplier{n}@demo.local"))
-    return (staff.supplier, staff) if staff is not None and staff.supplier is not None else (None, None)
+    supplier = supplier_of(staff) if staff is not None else None
+    return (supplier, staff) if supplier is not None else (None, None)
 
 
 def _official(code: str) -> User:

@@ -8,13 +8,13 @@ from sqlalchemy import select
 
 from catalog.models import Product
 from core import audit
-from core.accounts.models import RoleGrant, User
+from core.accounts.models import User
+from core.accounts.queries import officials_of
 from core.db import db, now_utc
 from core.districts import District
 from core.errors import DomainError, InvalidTransition
 from core.i18n import N_, _, join_list
 from core.notifications import notify
-from core.permissions import Role
 from registry import publication, queries, signals
 from registry.list_models import (
     Announcement,
@@ -25,9 +25,9 @@ from registry.list_models import (
     ListVersion,
     ListVersionItem,
 )
-from registry.models import Supplier
 from registry.publication import Candidate, Problem
 from registry.snapshots import diff, product_public_dict, supplier_public_dict
+from suppliers.models import Supplier
 
 PUBLISHED_TITLE = N_("%(district)s燃气安全装置销售安装单位目录清单（第 %(number)s 版）")
 PUBLISHED_BODY = N_("经公开征集、集中比选，%(district)s目录清单第 %(number)s 版现予公布：共 %(count)s 家销售安装单位、"
@@ -61,11 +61,6 @@ class PublicationRefused(DomainError):
 def _district_params(district: District) -> dict:
     """A district's name for stored messages, with its English form for English readers."""
     return {"district": district.name, "district_en": district.name_en}
-
-
-def officials_of(district_id: int) -> list[User]:
-    return list(db.session.scalars(select(User).join(RoleGrant).where(
-        RoleGrant.role == Role.district_official, RoleGrant.district_id == district_id, User.active.is_(True))))
 
 
 # --- the working list -------------------------------------------------------------------------------
@@ -208,7 +203,7 @@ def _recheck(district: District, version: ListVersion, candidates: list[Candidat
         return
     _announce(district, AnnouncementKind.list_below_minimum, BELOW_TITLE, BELOW_BODY,
               {"number": version.number, "count": len(version.problems)}, version=version)
-    notify(officials_of(district.id), N_("%(district)s目录清单低于最低要求"),
+    notify(officials_of([district.id]), N_("%(district)s目录清单低于最低要求"),
            N_("目录清单第 %(number)s 版有 %(count)s 项不符合公布要求，请补充征集或调整清单。"),
            params={**_district_params(district), "number": version.number, "count": len(version.problems)},
            link=f"/official/districts/{district.code}/list")
@@ -277,7 +272,7 @@ def delist_product(product: Product, *, reason: str | None = None, today: date |
                   "number": version.number}
         _announce(district, AnnouncementKind.product_removed, PRODUCT_TITLE, PRODUCT_BODY, params,
                   version=version, supplier_id=product.supplier_id)
-        notify(officials_of(district.id), N_("%(supplier)s 的产品 %(model)s 已移出%(district)s目录清单"),
+        notify(officials_of([district.id]), N_("%(supplier)s 的产品 %(model)s 已移出%(district)s目录清单"),
                N_("原因：%(reason)s。已自动生成清单第 %(number)s 版，请复核清单是否仍符合公布要求。"),
                params={**params, **_district_params(district)}, link=f"/official/districts/{district.code}/list")
         _recheck(district, version, candidates, today=today)

@@ -23,9 +23,9 @@ from registry.list_models import (
     Application,
     Solicitation,
 )
-from registry.models import Supplier
 from registry.official_access import can_view_district_admin, district_for
 from registry.public_routes import TITLES
+from suppliers.models import Supplier
 
 bp = Blueprint("official", __name__, url_prefix="/official")
 OFFICIAL_ROLES = (Role.district_official, Role.regulator)

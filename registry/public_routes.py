@@ -12,8 +12,8 @@ from core.districts import all_districts
 from core.i18n import _l
 from registry import queries
 from registry.list_models import ANNOUNCEMENT_KIND_TITLES, AnnouncementKind
-from registry.models import Supplier, SupplierStatus
 from registry.snapshots import diff, supplier_public_dict
+from suppliers.models import Supplier, SupplierStatus
 
 bp = Blueprint("public", __name__)
 

@@ -7,7 +7,6 @@ from datetime import date
 
 from catalog.models import TIER_ORDER, TIER_TITLES, CertificateStatus, ProductStatus
 from core.i18n import _, join_list
-from registry.models import SupplierStatus
 
 MIN_SUPPLIERS = 3
 
@@ -84,7 +83,7 @@ def _supplier_problems(cand: Candidate, today: date) -> list[Problem]:
     s = cand.supplier
     who = {"supplier_id": s.id, "supplier_name": s.legal_name}
     found: list[Problem] = []
-    if s.status in (SupplierStatus.suspended, SupplierStatus.blacklisted):
+    if s.is_barred():
         found.append(Problem("list.supplier_status", _("%(name)s 已被暂停或列入黑名单，不能列入清单。",
                                                        name=s.legal_name), **who))
     missing = _supplier_field_problems(s)

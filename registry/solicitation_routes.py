@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -24,6 +24,7 @@ from registry.list_models import (
     Solicitation,
     SolicitationStatus,
 )
+from suppliers.routes import own_supplier
 
 bp = Blueprint("solicitations", __name__)
 
@@ -61,9 +62,7 @@ def _offerable(supplier_id: int, call: Solicitation) -> list[Product]:
 @require_role(Role.supplier)
 def apply(call_id: int):
     call = db.get_or_404(Solicitation, call_id)
-    supplier = current_user.supplier
-    if supplier is None:
-        abort(403)
+    supplier = own_supplier()
     products = _offerable(supplier.id, call)
     form = ApplicationForm()
     if not form.is_submitted():
@@ -89,7 +88,6 @@ def apply(call_id: int):
 @bp.route("/applications")
 @require_role(Role.supplier)
 def my_applications():
-    if current_user.supplier_id is None:
-        abort(403)
+    supplier = own_supplier()
     return render_template("registry/my_applications.html",
-                           applications=queries.supplier_applications(current_user.supplier_id))
+                           applications=queries.supplier_applications(supplier.id))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from catalog.models import Product, ProductStatus
 from core import audit
 from core.accounts.models import User
+from core.accounts.queries import officials_of
 from core.db import db, now_utc
 from core.districts import District
 from core.errors import DomainError, InvalidTransition, NotAllowed
@@ -23,7 +24,7 @@ from registry.list_models import (
     Solicitation,
     SolicitationStatus,
 )
-from registry.models import Supplier, SupplierStatus
+from suppliers.models import Supplier, SupplierStatus
 
 
 def _check_weights(weights: dict[str, int]) -> None:
@@ -68,7 +69,7 @@ def close_solicitation(call: Solicitation, *, actor: User) -> None:
 
 def supplier_may_apply(supplier: Supplier) -> str | None:
     """None when the supplier may apply, else the translated reason it may not."""
-    if supplier.status in (SupplierStatus.blacklisted, SupplierStatus.suspended):
+    if supplier.is_barred():
         return _("贵单位已被暂停或列入黑名单，不能参加公开征集。")
     if supplier.status != SupplierStatus.verified:
         return _("贵单位尚未通过核验，核验通过后方可参加公开征集。")
@@ -78,7 +79,7 @@ def supplier_may_apply(supplier: Supplier) -> str | None:
 def apply(call: Solicitation, supplier: Supplier, *, actor: User, items: list[tuple[int, int, int]],
           note: str | None = None, today: date | None = None) -> Application:
     """A verified supplier applies with (product id, price fen, install fee fen) of its valid products."""
-    if not actor.is_staff_of(supplier.id):
+    if not supplier.has_staff(actor):
         raise NotAllowed()
     refusal = supplier_may_apply(supplier)
     if refusal:
@@ -110,7 +111,7 @@ def apply(call: Solicitation, supplier: Supplier, *, actor: User, items: list[tu
     audit.record(actor, "application.submitted", application, {
         "items": (None, [[i.product_id, i.price_fen, i.install_fee_fen] for i in application.items])},
         extra={"solicitation_id": call.id, "supplier_id": supplier.id})
-    notify(list_services.officials_of(call.district_id), N_("新的征集申请：%(supplier)s"),
+    notify(officials_of([call.district_id]), N_("新的征集申请：%(supplier)s"),
            N_("%(supplier)s 申请参加“%(title)s”，请评审。"),
            params={"supplier": supplier.legal_name, "title": call.title},
            link=f"/official/applications/{application.id}")

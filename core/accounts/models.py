@@ -46,7 +46,10 @@ ORGANISATION_KIND_TITLES = {
 
 
 class User(UserMixin, TimestampMixin, db.Model):
-    """A person who logs in: resident, supplier staff, official, regulator, inspector or admin."""
+    """A person who logs in: resident, supplier staff, official, regulator, inspector or admin.
+
+    Which company a supplier account works for is the company register's business (suppliers.models).
+    """
 
     __tablename__ = "user"
     __table_args__ = (
@@ -72,14 +75,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     )
     #: The district a resident lives in (preselects lists and search).
     home_district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
-    #: The supplier company this staff account belongs to (supplier role only).
-    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id"))
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
     home_district = relationship("District", foreign_keys=[home_district_id])
-    supplier = relationship("Supplier", foreign_keys=[supplier_id], back_populates="staff")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
@@ -115,11 +115,6 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def is_inspector_of(self, district_id: int | None) -> bool:
         return district_id is not None and district_id in self.district_ids(Role.inspector)
-
-    def is_staff_of(self, supplier_id: int | None) -> bool:
-        return (
-            supplier_id is not None and self.has_role(Role.supplier) and self.supplier_id == supplier_id
-        )
 
     def can_manage_users(self) -> bool:
         return self.has_role(Role.admin)

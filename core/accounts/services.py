@@ -53,8 +53,7 @@ def create_user(*, email: str | None, phone: str | None, password: str, display_
                 actor: User | None, roles: list[tuple[Role, int | None]] = (),
                 resident_kind: ResidentKind | None = None,
                 organisation_kind: OrganisationKind | None = None,
-                home_district_id: int | None = None, supplier_id: int | None = None,
-                locale: str | None = None) -> User:
+                home_district_id: int | None = None, locale: str | None = None) -> User:
     """Create an account with its role grants; district-scoped roles need a district."""
     email = email.strip().lower() if email else None
     if not email and not phone:
@@ -62,7 +61,7 @@ def create_user(*, email: str | None, phone: str | None, password: str, display_
     _check_unique(email, phone)
     user = User(email=email, display_name=display_name, resident_kind=resident_kind,
                 organisation_kind=organisation_kind if resident_kind == ResidentKind.organisation else None,
-                home_district_id=home_district_id, supplier_id=supplier_id, locale=locale)
+                home_district_id=home_district_id, locale=locale)
     user.set_phone(phone)
     user.set_password(password)
     db.session.add(user)

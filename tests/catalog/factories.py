@@ -9,10 +9,9 @@ from catalog import services
 from catalog.demo import FEATURES, certificates_for, standards_for
 from catalog.models import DeviceType, Product, ProductStatus, Tier, Usage
 from core.db import db
-from core.permissions import Role
-from registry import credit_code
-from registry.models import Supplier, SupplierStatus
-from tests.conftest import district, make_user
+from suppliers import credit_code
+from suppliers.models import Supplier, SupplierStatus
+from tests.conftest import district
 
 _n = itertools.count(1)
 CERT_UNTIL = date(2028, 6, 30)
@@ -40,10 +39,6 @@ def make_company(*, districts=("500103",), status=SupplierStatus.verified, **fie
     db.session.add(supplier)
     db.session.commit()
     return supplier
-
-
-def make_staff(supplier: Supplier, **fields):
-    return make_user(Role.supplier, supplier_id=supplier.id, **fields)
 
 
 def product_data(device_type=DeviceType.leak_alarm, tier=Tier.mid, *, usage=Usage.household, **overrides):

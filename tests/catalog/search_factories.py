@@ -10,8 +10,8 @@ import pytest
 from catalog import search
 from catalog.models import Certificate, CertificateKind, CertificateStatus, DeviceType, Product, ProductStatus, Tier
 from core.db import db
-from registry import credit_code
-from registry.models import Supplier, SupplierStatus
+from suppliers import credit_code
+from suppliers.models import Supplier, SupplierStatus
 from tests.conftest import district
 
 _n = itertools.count(500)

@@ -11,8 +11,9 @@ from core.audit import AuditEntry
 from core.errors import DomainError
 from core.notifications import Notification
 from core.permissions import Role
-from tests.catalog.factories import AS_OF, make_company, make_product, make_staff
+from tests.catalog.factories import AS_OF, make_company, make_product
 from tests.conftest import make_user
+from tests.suppliers.factories import make_staff
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from catalog.models import ALLOWED, Product, ProductStatus, Tier
 from catalog.signals import product_changed, product_invalidated, product_withdrawn
 from core.audit import AuditEntry
 from core.errors import DomainError, InvalidTransition, NotAllowed
-from tests.catalog.factories import AS_OF, make_company, make_product, make_staff, product_data
+from tests.catalog.factories import AS_OF, make_company, make_product, product_data
+from tests.suppliers.factories import make_staff
 
 
 @pytest.fixture

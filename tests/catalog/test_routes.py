@@ -7,8 +7,9 @@ import pytest
 
 from catalog.models import Product, ProductStatus
 from core.permissions import Role
-from tests.catalog.factories import PDF, make_company, make_product, make_staff
+from tests.catalog.factories import PDF, make_company, make_product
 from tests.conftest import login, make_user
+from tests.suppliers.factories import make_staff
 
 FORM = {"device_type": "leak_alarm", "usage": "household", "tier": "mid", "brand": "渝安",
         "manufacturer": "重庆渝安仪表有限公司", "model": "JT-BX-9901", "price": "299.00", "install_fee": "50",

@@ -5,7 +5,6 @@ from sqlalchemy import select
 
 from core.accounts.models import OrganisationKind, ResidentKind, User
 from core.permissions import Role
-from registry.models import Supplier
 from tests.conftest import TEST_PASSWORD, district, make_user
 
 
@@ -115,26 +114,6 @@ def test_duplicate_email_is_a_field_error(client, db):
         "home_district": district("500103").id, "password": "a-long-password",
         "confirm": "a-long-password"}).get_data(as_text=True)
     assert "该邮箱已注册" in page
-
-
-def test_supplier_company_registers_with_first_staff_account(client, db):
-    response = client.post("/suppliers/register", data={
-        "legal_name": "重庆安燃科技有限公司", "credit_code": "91330100716105852F", "display_name": "刘经理",
-        "email": "liu@example.test", "password": "a-long-password", "confirm": "a-long-password"})
-    assert response.status_code == 302
-    user = db.session.scalar(select(User).where(User.email == "liu@example.test"))
-    supplier = db.session.get(Supplier, user.supplier_id)
-    assert user.has_role(Role.supplier) and user.is_staff_of(supplier.id)
-    assert supplier.status == "registered"
-
-
-def test_supplier_registration_rejects_bad_check_digit(client, db):
-    page = client.post("/suppliers/register", data={
-        "legal_name": "某公司", "credit_code": "91330100716105852E", "display_name": "刘经理",
-        "email": "liu@example.test", "password": "a-long-password", "confirm": "a-long-password"}
-    ).get_data(as_text=True)
-    assert "校验位不正确" in page
-    assert db.session.scalar(select(Supplier)) is None
 
 
 def test_password_change_requires_current_password(client, as_user):

@@ -16,8 +16,8 @@ from catalog.models import (
 )
 from core.db import db
 from core.permissions import Role
-from registry import credit_code
-from registry.models import Supplier, SupplierStatus
+from suppliers import credit_code
+from suppliers.models import Supplier, SupplierStatus
 from tests.conftest import district, make_user
 
 _n = itertools.count(1)
@@ -77,6 +77,3 @@ def make_full_supplier(**kwargs) -> tuple[Supplier, list[Product]]:
 def make_official(code: str = "500103"):
     return make_user(Role.district_official, districts=(code,))
 
-
-def make_staff(supplier: Supplier):
-    return make_user(Role.supplier, supplier_id=supplier.id)

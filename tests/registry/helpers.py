@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from core.db import db
 from registry import list_services, solicitation_services
 from tests.conftest import district
-from tests.registry.factories import make_full_supplier, make_official, make_staff
+from tests.registry.factories import make_full_supplier, make_official
+from tests.suppliers.factories import make_staff
 
 WEIGHTS = {"qualification": 30, "quality": 30, "after_sales": 20, "price": 20}
 SCORES = {"qualification": 90, "quality": 80, "after_sales": 70, "price": 60}

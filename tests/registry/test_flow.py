@@ -11,11 +11,12 @@ from core.errors import NotAllowed
 from core.notifications import Notification
 from registry import queries, signals, solicitation_services
 from registry.list_models import Announcement, AnnouncementKind, Application, ApplicationStatus
-from registry.models import SupplierStatus
 from registry.subsidy import subsidy_for
+from suppliers.models import SupplierStatus
 from tests.conftest import district, login
-from tests.registry.factories import make_full_supplier, make_official, make_staff, make_supplier
+from tests.registry.factories import make_full_supplier, make_official, make_supplier
 from tests.registry.helpers import open_call, published_list
+from tests.suppliers.factories import make_staff
 
 
 def test_invalidated_product_leaves_list_with_notification_and_new_version():

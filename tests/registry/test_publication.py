@@ -7,8 +7,8 @@ from core.db import db
 from core.errors import InvalidTransition
 from registry import list_services, queries
 from registry.list_models import Announcement, AnnouncementKind, ListEntryProduct, ListVersion
-from registry.models import SupplierStatus
 from registry.snapshots import diff
+from suppliers.models import SupplierStatus
 from tests.conftest import district
 from tests.registry.factories import make_full_supplier, make_official, make_product, make_supplier
 from tests.registry.helpers import admit, open_call, published_list

@@ -1,15 +1,14 @@
-"""Supplier-profile pages: the company workbench, profile and staff; regulators' and officials' oversight."""
+"""Company-register pages: registration, the profile and staff, the overseers' list, verification, licences.
+
+The workbench and the overseers' company page show products, so they live in catalog (catalog/routes.py).
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_login import current_user
+from flask_login import current_user, login_user
 
-from catalog import queries as catalog_queries
-from catalog.forms import ProductFilterForm
-from catalog.models import DEVICE_TYPE_TITLES, PRODUCT_STATUS_TITLES, TIER_TITLES
-from catalog.validation_input import today_shanghai
 from core import nav
 from core.accounts.forms import EmptyForm
 from core.db import db
@@ -19,22 +18,28 @@ from core.forms import attach_domain_error, choices
 from core.i18n import _, _l
 from core.permissions import Role, require_role
 from core.uploads import save_upload, send_upload
-from registry import services, supplier_queries
-from registry.forms import CreditCodeOverrideForm, StaffForm, SupplierFilterForm, SupplierProfileForm
-from registry.models import PROFILE_FIELD_TITLES, SUPPLIER_STATUS_TITLES, Supplier
+from suppliers import queries, services
+from suppliers.forms import (
+    CreditCodeOverrideForm,
+    StaffForm,
+    SupplierFilterForm,
+    SupplierProfileForm,
+    SupplierRegistrationForm,
+)
+from suppliers.models import SUPPLIER_STATUS_TITLES, Supplier
 
-bp = Blueprint("supplier_profile", __name__)
+bp = Blueprint("suppliers", __name__)
 OVERSIGHT = (Role.regulator, Role.admin, Role.district_official)
 
-nav.add("supplier_profile.dashboard", _l("单位工作台"), roles=(Role.supplier,), order=20)
-nav.add("supplier_profile.suppliers", _l("销售安装单位"), roles=OVERSIGHT, order=40)
-nav.add("supplier_profile.products", _l("产品监管"), roles=(Role.regulator, Role.admin), order=41)
+nav.add("suppliers.suppliers", _l("销售安装单位"), roles=OVERSIGHT, order=40)
 
 
-def _own_supplier() -> Supplier:
-    if current_user.supplier is None:
+def own_supplier() -> Supplier:
+    """The company of the logged-in staff member (403 for a supplier account without one)."""
+    supplier = queries.supplier_of(current_user)
+    if supplier is None:
         abort(403)
-    return current_user.supplier
+    return supplier
 
 
 def _supplier_or_404(supplier_id: int) -> Supplier:
@@ -44,30 +49,40 @@ def _supplier_or_404(supplier_id: int) -> Supplier:
     return supplier
 
 
-def _choices(titles: dict, blank) -> list:
+def title_choices(titles: dict, blank) -> list:
+    """Select choices from an enum's titles, after a blank "all" entry."""
     return choices([("", blank), *[(str(k), v) for k, v in titles.items()]])
 
 
-def _district_filter_choices() -> list:
+def district_filter_choices() -> list:
+    """Select choices of every district, after "all districts"."""
     return choices([("", _("全部区县")), *[(str(i), n) for i, n in district_choices(str(get_locale()))]])
 
 
-@bp.route("/supplier")
-@require_role(Role.supplier)
-def dashboard():
-    supplier = _own_supplier()
-    return render_template("registry/supplier_dashboard.html", supplier=supplier,
-                           products=catalog_queries.supplier_products(supplier.id),
-                           counts=catalog_queries.status_counts(supplier.id),
-                           expiring=catalog_queries.expiring_certificates(supplier.id, today_shanghai()),
-                           missing=[PROFILE_FIELD_TITLES[m] for m in supplier.missing_public_fields()],
-                           status_titles=SUPPLIER_STATUS_TITLES)
+@bp.route("/suppliers/register", methods=["GET", "POST"])
+def register():
+    form = SupplierRegistrationForm()
+    if form.validate_on_submit():
+        try:
+            _supplier, user = services.register_supplier(
+                legal_name=form.legal_name.data, credit_code=form.credit_code.data, email=form.email.data,
+                phone=form.phone.data, display_name=form.display_name.data, password=form.password.data,
+                locale=str(get_locale()))
+        except DomainError as exc:
+            if not attach_domain_error(form, exc):
+                flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("单位注册成功。请完善单位资料，等待核验。"), "success")
+            return redirect(url_for("main.index"))
+    return render_template("suppliers/register.html", form=form)
 
 
 @bp.route("/supplier/profile", methods=["GET", "POST"])
 @require_role(Role.supplier)
 def profile():
-    supplier = _own_supplier()
+    supplier = own_supplier()
     accepted = supplier.credit_code if supplier.credit_code_override else None
     form = SupplierProfileForm(obj=supplier if request.method == "GET" else None, accepted_code=accepted)
     form.districts.choices = choices(district_choices(str(get_locale())))
@@ -89,14 +104,14 @@ def profile():
         else:
             db.session.commit()
             flash(_("单位资料已保存。"), "success")
-            return redirect(url_for("supplier_profile.dashboard"))
-    return render_template("registry/supplier_profile.html", form=form, supplier=supplier)
+            return redirect(url_for("catalog.supplier_dashboard"))
+    return render_template("suppliers/profile.html", form=form, supplier=supplier)
 
 
 @bp.route("/supplier/staff", methods=["GET", "POST"])
 @require_role(Role.supplier)
 def staff():
-    supplier = _own_supplier()
+    supplier = own_supplier()
     form = StaffForm()
     if form.validate_on_submit():
         try:
@@ -108,15 +123,15 @@ def staff():
         else:
             db.session.commit()
             flash(_("已添加员工账号。请将临时密码告知同事。"), "success")
-            return redirect(url_for("supplier_profile.staff"))
-    return render_template("registry/supplier_staff.html", form=form, supplier=supplier)
+            return redirect(url_for("suppliers.staff"))
+    return render_template("suppliers/staff.html", form=form, supplier=supplier)
 
 
 @bp.route("/files/suppliers/<int:supplier_id>/licence")
 @require_role(*Role)
 def licence(supplier_id: int):
     supplier = _supplier_or_404(supplier_id)
-    if not supplier.can_view_profile(current_user):
+    if not supplier.can_view_documents(current_user):
         abort(403)
     return send_upload(supplier.licence_file, _("营业执照-%(code)s", code=supplier.credit_code))
 
@@ -125,25 +140,13 @@ def licence(supplier_id: int):
 @require_role(*OVERSIGHT)
 def suppliers():
     form = SupplierFilterForm(request.args)
-    form.status.choices = _choices(SUPPLIER_STATUS_TITLES, _("全部状态"))
-    form.district.choices = _district_filter_choices()
+    form.status.choices = title_choices(SUPPLIER_STATUS_TITLES, _("全部状态"))
+    form.district.choices = district_filter_choices()
     district_id = int(form.district.data) if (form.district.data or "").isdigit() else None
-    query = supplier_queries.suppliers_query(current_user, status=form.status.data, district_id=district_id,
+    query = queries.suppliers_query(current_user, status=form.status.data, district_id=district_id,
                                              q=form.q.data)
     page = db.paginate(query, per_page=30, error_out=False)
-    return render_template("registry/supplier_list.html", form=form, page=page, status_titles=SUPPLIER_STATUS_TITLES)
-
-
-@bp.route("/regulator/suppliers/<int:supplier_id>")
-@require_role(*OVERSIGHT)
-def supplier(supplier_id: int):
-    supplier = _supplier_or_404(supplier_id)
-    if not supplier.can_view_profile(current_user):
-        abort(403)
-    return render_template("registry/supplier_detail.html", supplier=supplier, form=EmptyForm(),
-                           products=catalog_queries.supplier_products(supplier.id),
-                           override_form=CreditCodeOverrideForm(formdata=None, credit_code=supplier.credit_code),
-                           missing=[PROFILE_FIELD_TITLES[m] for m in supplier.missing_public_fields()],
+    return render_template("suppliers/list.html", form=form, page=page,
                            status_titles=SUPPLIER_STATUS_TITLES)
 
 
@@ -162,7 +165,7 @@ def verify(supplier_id: int):
     else:
         db.session.commit()
         flash(_("%(name)s 已核验。", name=supplier.legal_name), "success")
-    return redirect(url_for("supplier_profile.supplier", supplier_id=supplier.id))
+    return redirect(url_for("catalog.oversee_supplier", supplier_id=supplier.id))
 
 
 @bp.route("/regulator/suppliers/<int:supplier_id>/credit-code", methods=["POST"])
@@ -181,19 +184,4 @@ def credit_code_override(supplier_id: int):
         else:
             db.session.commit()
             flash(_("已登记例外的统一社会信用代码。"), "success")
-    return redirect(url_for("supplier_profile.supplier", supplier_id=supplier.id))
-
-
-@bp.route("/regulator/products")
-@require_role(Role.regulator, Role.admin)
-def products():
-    form = ProductFilterForm(request.args)
-    form.status.choices = _choices(PRODUCT_STATUS_TITLES, _("全部状态"))
-    form.device_type.choices = _choices(DEVICE_TYPE_TITLES, _("全部类型"))
-    form.tier.choices = _choices(TIER_TITLES, _("全部档次"))
-    form.district.choices = _district_filter_choices()
-    district_id = int(form.district.data) if (form.district.data or "").isdigit() else None
-    query = supplier_queries.products_query(current_user, status=form.status.data, district_id=district_id,
-                                            device_type=form.device_type.data, tier=form.tier.data, q=form.q.data)
-    page = db.paginate(query, per_page=50, error_out=False)
-    return render_template("registry/supplier_products.html", form=form, page=page)
+    return redirect(url_for("catalog.oversee_supplier", supplier_id=supplier.id))

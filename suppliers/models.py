@@ -1,4 +1,4 @@
-"""Registry reference data: districts and supplier companies (SPEC 3.1)."""
+"""The company register: supplier companies, their staff, status and the districts they serve (SPEC 3.1)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import enum
 from sqlalchemy import Boolean, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.accounts.models import User
 from core.db import TimestampMixin, db, enum_column
-from core.districts import DISTRICT_KIND_TITLES, District, DistrictKind  # noqa: F401 - re-exported
+from core.districts import District
 from core.i18n import _l
 from core.permissions import Role
 
@@ -20,6 +21,17 @@ class SupplierStatus(enum.StrEnum):
     verified = "verified"
     suspended = "suspended"
     blacklisted = "blacklisted"
+
+
+#: Statuses under which a company may not sell, apply to solicitations or be listed.
+BARRED = frozenset({SupplierStatus.suspended, SupplierStatus.blacklisted})
+
+
+class StaffRole(enum.StrEnum):
+    """A staff account's place in its company: the registering owner or a colleague."""
+
+    owner = "owner"
+    staff = "staff"
 
 
 SUPPLIER_STATUS_TITLES = {
@@ -74,11 +86,23 @@ class Supplier(TimestampMixin, db.Model):
         SupplierStatus, "supplier_status", default=SupplierStatus.registered
     )
 
-    staff = relationship("User", back_populates="supplier", foreign_keys="User.supplier_id")
+    memberships: Mapped[list[SupplierStaff]] = relationship(
+        back_populates="supplier", cascade="all, delete-orphan", lazy="selectin", order_by="SupplierStaff.user_id"
+    )
     districts: Mapped[list[District]] = relationship(secondary=supplier_district, lazy="selectin")
 
     def __repr__(self) -> str:
         return f"<Supplier {self.id} {self.legal_name}>"
+
+    @property
+    def staff(self) -> list[User]:
+        """The company's staff accounts, in the order they joined."""
+        return [m.user for m in self.memberships]
+
+    def has_staff(self, user) -> bool:
+        """True for a logged-in supplier account that belongs to this company."""
+        return (getattr(user, "is_authenticated", False) and user.has_role(Role.supplier)
+                and any(m.user_id == user.id for m in self.memberships))
 
     # -- permissions and status (supplier profile) --
 
@@ -86,10 +110,13 @@ class Supplier(TimestampMixin, db.Model):
     def is_verified(self) -> bool:
         return self.status == SupplierStatus.verified
 
-    @property
     def is_barred(self) -> bool:
         """Suspended or blacklisted: may not apply, sell or be listed."""
-        return self.status in (SupplierStatus.suspended, SupplierStatus.blacklisted)
+        return SupplierStatus(self.status) in BARRED
+
+    def can_sell(self) -> bool:
+        """A suspended or blacklisted company may not add, change or submit products."""
+        return not self.is_barred()
 
     def can_apply(self) -> bool:
         """Only a verified company in good standing may apply to a solicitation."""
@@ -109,7 +136,7 @@ class Supplier(TimestampMixin, db.Model):
 
     def can_edit_profile(self, user) -> bool:
         """Only the company's own staff change its profile and staff (never another company's)."""
-        return getattr(user, "is_authenticated", False) and user.is_staff_of(self.id)
+        return self.has_staff(user)
 
     def serves(self, district_id: int | None) -> bool:
         return any(d.id == district_id for d in self.districts)
@@ -117,11 +144,11 @@ class Supplier(TimestampMixin, db.Model):
     def is_official_for(self, user) -> bool:
         return any(user.is_official_of(d.id) for d in self.districts)
 
-    def can_view_profile(self, user) -> bool:
+    def can_view_documents(self, user) -> bool:
         """Staff, regulators, admins and officials of a district it serves see the full profile and files."""
         if not getattr(user, "is_authenticated", False):
             return False
-        return (user.is_staff_of(self.id) or user.has_role(Role.regulator) or user.has_role(Role.admin)
+        return (self.has_staff(user) or user.has_role(Role.regulator) or user.has_role(Role.admin)
                 or self.is_official_for(user))
 
     def can_verify(self, user) -> bool:
@@ -132,3 +159,19 @@ class Supplier(TimestampMixin, db.Model):
 
     def can_override_credit_code(self, user) -> bool:
         return getattr(user, "is_authenticated", False) and user.has_role(Role.admin)
+
+
+class SupplierStaff(db.Model):
+    """A staff account's membership of its company (one company per account)."""
+
+    __tablename__ = "supplier_staff"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id", ondelete="CASCADE"), index=True)
+    role: Mapped[StaffRole] = enum_column(StaffRole, "staff_role", default=StaffRole.staff)
+
+    supplier: Mapped[Supplier] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<SupplierStaff {self.user_id} of {self.supplier_id} ({self.role})>"

@@ -1,4 +1,4 @@
-"""Registry services: they change state, audit and flush; routes commit."""
+"""Company-register services: they change state, audit and flush; routes commit."""
 
 from __future__ import annotations
 
@@ -13,8 +13,18 @@ from core.errors import DomainError, NotAllowed
 from core.i18n import N_, _, join_list
 from core.notifications import notify
 from core.permissions import Role
-from registry import credit_code as credit
-from registry.models import PROFILE_FIELD_TITLES, Supplier, SupplierStatus
+from suppliers import credit_code as credit
+from suppliers.models import PROFILE_FIELD_TITLES, StaffRole, Supplier, SupplierStaff, SupplierStatus
+
+
+def add_membership(supplier: Supplier, user: User, *, role: StaffRole = StaffRole.staff) -> SupplierStaff:
+    """Make `user` a staff member of `supplier` (an account belongs to one company at most)."""
+    if db.session.get(SupplierStaff, user.id) is not None:
+        raise DomainError(_("该账号已属于一家销售安装单位。"))
+    membership = SupplierStaff(user=user, role=role)
+    supplier.memberships.append(membership)
+    db.session.flush()
+    return membership
 
 
 def register_supplier(*, legal_name: str, credit_code: str, email: str | None, phone: str | None,
@@ -30,8 +40,8 @@ def register_supplier(*, legal_name: str, credit_code: str, email: str | None, p
     db.session.add(supplier)
     db.session.flush()
     user = accounts.create_user(email=email, phone=phone, password=password, display_name=display_name,
-                                actor=None, roles=[(Role.supplier, None)], supplier_id=supplier.id,
-                                locale=locale)
+                                actor=None, roles=[(Role.supplier, None)], locale=locale)
+    add_membership(supplier, user, role=StaffRole.owner)
     audit.record(user, "supplier.registered", supplier, {
         "legal_name": (None, legal_name), "credit_code": (None, code), "status": (None, supplier.status),
     })
@@ -106,7 +116,8 @@ def add_staff(supplier: Supplier, *, actor: User, display_name: str, email: str 
     if not supplier.can_edit_profile(actor):
         raise NotAllowed()
     user = accounts.create_user(email=email, phone=phone, password=password, display_name=display_name,
-                                actor=actor, roles=[(Role.supplier, None)], supplier_id=supplier.id)
+                                actor=actor, roles=[(Role.supplier, None)])
+    add_membership(supplier, user, role=StaffRole.staff)
     audit.record(actor, "supplier.staff_added", supplier, {"staff": (None, user.login_label)})
     notify([user], N_("您已被添加为 %(company)s 的员工账号"),
            N_("请登录后在“我的账号”中修改临时密码。"), params={"company": supplier.legal_name}, link="/account")

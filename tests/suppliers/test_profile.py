@@ -10,10 +10,11 @@ from core.audit import AuditEntry
 from core.errors import DomainError, NotAllowed
 from core.notifications import Notification
 from core.permissions import Role
-from registry import credit_code, services
-from registry.models import Supplier, SupplierStatus
-from tests.catalog.factories import PDF, code_for, make_company, make_product, make_staff
+from suppliers import credit_code, services
+from suppliers.models import Supplier, SupplierStatus
+from tests.catalog.factories import PDF, code_for, make_company, make_product
 from tests.conftest import district, login, make_user
+from tests.suppliers.factories import make_staff
 
 
 def _profile(supplier, **overrides):
@@ -81,7 +82,7 @@ def test_staff_add_colleague_to_own_company(client, db):
     assert response.status_code == 302
     db.session.expire_all()
     colleague = next(u for u in supplier.staff if u.email == "colleague@example.test")
-    assert colleague.is_staff_of(supplier.id) and colleague.has_role(Role.supplier)
+    assert supplier.has_staff(colleague) and colleague.has_role(Role.supplier)
     assert Notification.query.filter_by(user_id=colleague.id).count() == 1
 
 

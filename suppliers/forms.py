@@ -1,4 +1,4 @@
-"""Registry forms."""
+"""Company-register forms: registration, profile, staff, the credit-code override, the overseers' filter."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from core.accounts.forms import PASSWORD_RULES, ContactFieldsMixin
 from core.forms import BaseForm, strip_filter
 from core.i18n import _l
-from registry import credit_code
-from registry.models import PROFILE_FIELD_TITLES
+from suppliers import credit_code
+from suppliers.models import PROFILE_FIELD_TITLES
 
 
 def valid_credit_code(_form, field) -> None:

@@ -11,8 +11,8 @@ from core.db import db
 from core.demo import ensure_user
 from core.districts import District
 from core.permissions import Role
-from registry import credit_code
-from registry.models import Supplier, SupplierStatus
+from suppliers import credit_code, services
+from suppliers.models import StaffRole, Supplier, SupplierStatus
 
 CORE_DISTRICTS = ("500103", "500105", "500106", "500107", "500108", "500112")
 
@@ -66,6 +66,7 @@ def seed() -> None:
             supplier.districts = [districts[c] for c in served if c in districts]
             db.session.add(supplier)
             db.session.flush()
-        ensure_user(f"supplier{n}@demo.local", f"{name[2:6]} {contact}", [(Role.supplier, None)],
-                    supplier_id=supplier.id)
+        staff = ensure_user(f"supplier{n}@demo.local", f"{name[2:6]} {contact}", [(Role.supplier, None)])
+        if not supplier.has_staff(staff):
+            services.add_membership(supplier, staff, role=StaffRole.owner)
     db.session.flush()
