@@ -26,8 +26,7 @@ from core.permissions import Role, require_role
 from core.uploads import save_upload, send_upload
 from suppliers.forms import CreditCodeOverrideForm
 from suppliers.models import PROFILE_FIELD_TITLES, SUPPLIER_STATUS_TITLES, Supplier
-from suppliers.routes import OVERSIGHT, district_filter_choices, title_choices
-from suppliers.routes import own_supplier as _own_supplier
+from suppliers.routes import OVERSIGHT, district_filter_choices, own_supplier, title_choices
 
 bp = Blueprint("catalog", __name__)
 
@@ -71,7 +70,7 @@ def _preview(form, product=None):
 @bp.route("/supplier")
 @require_role(Role.supplier)
 def supplier_dashboard():
-    supplier = _own_supplier()
+    supplier = own_supplier()
     return render_template("catalog/supplier_dashboard.html", supplier=supplier,
                            products=queries.supplier_products(supplier.id),
                            counts=queries.status_counts(supplier.id),
@@ -83,7 +82,7 @@ def supplier_dashboard():
 @bp.route("/supplier/products/new", methods=["GET", "POST"])
 @require_role(Role.supplier)
 def product_new():
-    supplier = _own_supplier()
+    supplier = own_supplier()
     form = ProductForm()
     if request.method == "POST" and "check" in request.form:
         form.validate()

@@ -38,7 +38,7 @@ def scope_to_viewer(query, viewer, supplier_column):
 
 
 def like_pattern(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, with its wildcards escaped (use escape="\\\\")."""
+    """A LIKE pattern matching `text` anywhere; its wildcards are escaped with a backslash."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
