@@ -1,57 +1,30 @@
-"""Open JSON API of the catalog under /api/v1."""
-
-from datetime import date
+"""Open JSON API of the market under /api/v1: search over the published lists (SPEC section 7)."""
 
 from flask import Blueprint, jsonify, request
 
-from catalog import search, tiers
 from catalog.models import Product
-from catalog.openapi import openapi_document
-from catalog.search_params import parse_params
-from catalog.validation_input import DeclarationError, decode_json_body
+from catalog.public_fields import product_public
 from core.db import db
 from core.i18n import _
 from core.web import error_response
+from market.listing import listed_districts, published_price, published_prices
+from market.openapi import openapi_document
+from market.search.params import parse_params
+from market.search.query import search
 
-bp = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
-
-
-# --- POST /products/validate: the 附件3 tier validator (SPEC section 5) -----------------------------------
-
-
-@bp.post("/products/validate")
-def validate_product():
-    """Validate one product declaration; 200 with the verdict (even when not valid), 400 when malformed."""
-    try:
-        verdict = tiers.validate(decode_json_body(request))
-    except DeclarationError as exc:  # `field` is left out when the whole body is at fault (as in core.web)
-        return error_response(400, exc.message, error_code=exc.code, field=exc.field)
-    return jsonify(verdict)
+bp = Blueprint("market_api", __name__, url_prefix="/api/v1")
 
 
-# --- GET /products, /products/{id}, /openapi.json: search over the published lists (SPEC section 7) -------
-
-def _iso(value):
-    return value.isoformat() if isinstance(value, date) else getattr(value, "value", value)
-
-
-def product_public(product, districts: list[str], prices: dict[str, tuple[int, int]] | None = None,
+def listed_product(product, districts: list[str], prices: dict[str, tuple[int, int]] | None = None,
                    district: str | None = None) -> dict:
     """SPEC 7 product fields + supplier {id, name} + the districts whose current list carries it.
 
     Prices are the published ones: in `district` when given, else the lowest; `district_prices` (an
     extension) gives each district's published price and fee.
     """
-    price_fen, install_fee_fen = search.published_price(product, prices, district)
+    price_fen, install_fee_fen = published_price(product, prices, district)
     return {
-        "id": product.id, "device_type": _iso(product.device_type), "usage": _iso(product.usage),
-        "tier": _iso(product.tier), "brand": product.brand, "model": product.model,
-        "price_fen": price_fen, "install_fee_fen": install_fee_fen,
-        "early_price_fen": product.early_price_fen, "early_price_until": _iso(product.early_price_until),
-        "warranty_months": product.warranty_months, "smart": bool(product.smart),
-        "features": list(product.features or []), "standards": list(product.standards or []),
-        "certificates": [{"kind": _iso(c.kind), "number": c.number, "issuer": c.issuer,
-                          "valid_until": _iso(c.valid_until)} for c in product.certificates],
+        **product_public(product, price_fen=price_fen, install_fee_fen=install_fee_fen),
         "supplier": {"id": product.supplier_id, "name": getattr(product.supplier, "legal_name", None)},
         "districts": list(districts),
         "district_prices": {code: {"price_fen": p, "install_fee_fen": f} for code, (p, f) in (prices or {}).items()},
@@ -65,10 +38,10 @@ def list_products():
     if errors:
         first = errors[0]
         return error_response(400, first.message, error_code=first.code, field=first.field)
-    found = search.search(params)
+    found = search(params)
     products = {p.id: p for p in db.session.scalars(db.select(Product).where(Product.id.in_(found.ids)))}
-    prices = search.published_prices(found.ids)
-    results = [product_public(products[pid], found.districts[pid], prices.get(pid), params.district)
+    prices = published_prices(found.ids)
+    results = [listed_product(products[pid], found.districts[pid], prices.get(pid), params.district)
                for pid in found.ids if pid in products]
     return jsonify({"total": found.total, "page": found.page, "per_page": found.per_page, "results": results})
 
@@ -76,11 +49,11 @@ def list_products():
 @bp.get("/products/<int:product_id>")
 def get_product(product_id: int):
     """One listed product (404 when it is not on any current published list)."""
-    districts = search.listed_districts([product_id]).get(product_id)
+    districts = listed_districts([product_id]).get(product_id)
     product = db.session.get(Product, product_id) if districts else None
     if product is None:
         return error_response(404, _("该产品不在任何区县当前公布的目录清单上。"), error_code="not_found")
-    return jsonify(product_public(product, districts, search.published_prices([product_id]).get(product_id)))
+    return jsonify(listed_product(product, districts, published_prices([product_id]).get(product_id)))
 
 
 @bp.get("/openapi.json")

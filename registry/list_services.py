@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from catalog.models import Product
+from catalog.public_fields import product_public
 from core import audit
 from core.accounts.models import RoleGrant, User
 from core.db import db, now_utc
@@ -27,7 +28,7 @@ from registry.list_models import (
 )
 from registry.models import Supplier
 from registry.publication import Candidate, Problem
-from registry.snapshots import diff, product_public_dict, supplier_public_dict
+from registry.snapshots import diff, supplier_public_dict
 
 PUBLISHED_TITLE = N_("%(district)s燃气安全装置销售安装单位目录清单（第 %(number)s 版）")
 PUBLISHED_BODY = N_("经公开征集、集中比选，%(district)s目录清单第 %(number)s 版现予公布：共 %(count)s 家销售安装单位、"
@@ -118,7 +119,7 @@ def admit_application(application: Application, *, actor: User) -> ListEntry:
 def _snapshot(candidates: list[Candidate]) -> dict:
     suppliers = []
     for cand in candidates:
-        products = [product_public_dict(p, price_fen=price, install_fee_fen=fee) for p, price, fee in cand.items]
+        products = [product_public(p, price_fen=price, install_fee_fen=fee) for p, price, fee in cand.items]
         suppliers.append({**supplier_public_dict(cand.supplier), "products": products})
     return {"suppliers": suppliers}
 
