@@ -23,6 +23,7 @@ from whoosh import writing
 from whoosh.fields import ID, KEYWORD, NGRAMWORDS, NUMERIC, TEXT, Schema
 
 from catalog.models import DEVICE_TYPE_TITLES, TIER_TITLES, USAGE_TITLES, Product
+from catalog.public_fields import product_public
 from catalog.tiers import FEATURE_LABELS
 from core.db import db
 from market.listing import listed_districts, published_price, published_prices
@@ -124,37 +125,39 @@ _label_cache: dict[tuple, list[str]] = {}
 
 def document_for(product: Product, districts: list[str],
                  prices: dict[str, tuple[int, int]] | None = None) -> dict:
-    """The index document of a listed product."""
+    """The index document of a listed product: its public fields (catalog.public_fields) made searchable,
+    with the manufacturer, service content and supplier name, at the lowest published device price."""
     ensure_jieba()
-    device = _labels(DEVICE_TYPE_TITLES, product.device_type)
-    tier = _labels(TIER_TITLES, product.tier)
-    usage = _labels(USAGE_TITLES, product.usage)
-    features = [label for f in product.features or [] for label in _labels(FEATURE_LABELS, f)]
+    public = product_public(product, price_fen=published_price(product, prices)[0])
+    device = _labels(DEVICE_TYPE_TITLES, public["device_type"])
+    tier = _labels(TIER_TITLES, public["tier"])
+    usage = _labels(USAGE_TITLES, public["usage"])
+    features = [label for f in public["features"] for label in _labels(FEATURE_LABELS, f)]
     supplier = getattr(product.supplier, "legal_name", "") or ""
-    model = product.model or ""
+    model = public["model"] or ""
     compact = re.sub(r"[\W_]+", "", model)
-    title_parts = [product.brand or "", model, *device, *tier, *usage, supplier]
-    body_parts = [product.manufacturer or "", *features, *(product.standards or []),
+    title_parts = [public["brand"] or "", model, *device, *tier, *usage, supplier]
+    body_parts = [product.manufacturer or "", *features, *public["standards"],
                   product.service_content or "", device[0] if device else ""]
     joined = " ".join(title_parts + body_parts).lower()
     synonyms = [w for group in SYNONYMS if any(mentions(joined, w) for w in group) for w in group]
-    if product.smart:
+    if public["smart"]:
         body_parts.append(str(_labels_smart()))
     return {
-        "id": str(product.id),
-        "pid": product.id,
+        "id": str(public["id"]),
+        "pid": public["id"],
         "title": "\n".join(p for p in title_parts if p),
         "body": "\n".join([*(p for p in body_parts if p), *synonyms]),
         "model": f"{model} {compact}".lower(),
-        "pinyin": pinyin_words([product.brand or "", *device[:1], *tier[:1], *usage[:1], supplier, *synonyms,
-                                 *(str(FEATURE_LABELS[f]) for f in product.features or [] if f in FEATURE_LABELS)]),
+        "pinyin": pinyin_words([public["brand"] or "", *device[:1], *tier[:1], *usage[:1], supplier, *synonyms,
+                                 *(str(FEATURE_LABELS[f]) for f in public["features"] if f in FEATURE_LABELS)]),
         "districts": ",".join(sorted(districts)),
         "supplier_id": product.supplier_id,
-        "device_type": str(product.device_type),
-        "usage": str(product.usage) if product.usage else "none",
-        "tier": str(product.tier),
-        "smart": "1" if product.smart else "0",
-        "price": published_price(product, prices)[0],  # the lowest published device price
+        "device_type": public["device_type"],
+        "usage": public["usage"] or "none",
+        "tier": public["tier"],
+        "smart": "1" if public["smart"] else "0",
+        "price": public["price_fen"],  # the lowest published device price
     }
 
 
@@ -166,7 +169,8 @@ def _load_products(session: Session, ids: list[int]) -> dict[int, Product]:
     found: dict[int, Product] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        stmt = select(Product).where(Product.id.in_(chunk)).options(selectinload(Product.supplier))
+        stmt = select(Product).where(Product.id.in_(chunk)).options(selectinload(Product.supplier),
+                                                                    selectinload(Product.certificates))
         found.update({p.id: p for p in session.scalars(stmt)})
     return found
 
