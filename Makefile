@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
-DOMAINS := core suppliers catalog registry payments orders complaints reports
+DOMAINS := core suppliers catalog registry market payments orders complaints reports
 HOST ?= 127.0.0.1
 PORT ?= 5000
 

@@ -7,21 +7,18 @@ from flask import Flask
 
 # Every package's models are imported here so that the metadata is complete.
 import catalog.models  # noqa: F401
-import catalog.search_models  # noqa: F401
 import core.audit  # noqa: F401
 import core.notifications  # noqa: F401
-import orders.models  # noqa: F401
+import market.search.models  # noqa: F401
 import payments.models  # noqa: F401
 import registry.district_models  # noqa: F401
+import registry.household_claims  # noqa: F401
 import registry.list_models  # noqa: F401
 import suppliers.models  # noqa: F401
 from catalog import cli as catalog_cli
-from catalog import compare
 from catalog import demo as catalog_demo
 from catalog.api import bp as catalog_api_bp
-from catalog.public_routes import bp as catalog_public_bp
 from catalog.routes import bp as catalog_bp
-from catalog.search_cli import search_cli
 from complaints.routes import bp as complaints_bp
 from core import cli as core_cli
 from core import demo as core_demo
@@ -34,15 +31,17 @@ from core.extensions import babel, bootstrap, csrf, limiter, login_manager, migr
 from core.i18n import _l, select_locale
 from core.routes import bp as main_bp
 from core.web import configure_errors, configure_security_headers, configure_templates
-from orders import demo as orders_demo
-from orders import household
+from market import wiring as market_wiring
+from market.api import bp as market_api_bp
+from market.routes import bp as market_bp
+from market.search.cli import search_cli
 from orders.routes import bp as orders_bp
 from payments.routes import bp as payments_bp
 from payments.stub.mount import mount_stub
 from registry import cli as registry_cli
 from registry import demo as registry_demo
 from registry import home as registry_home
-from registry import listeners, search_wiring
+from registry import household_demo, listeners
 from registry.api import bp as registry_api_bp
 from registry.routes import bp as registry_bp
 from reports.routes import bp as reports_bp
@@ -50,7 +49,8 @@ from suppliers import demo as suppliers_demo
 from suppliers.routes import bp as suppliers_bp
 
 #: Demo data, lowest layer first; each step is idempotent.
-DEMO_STEPS = (core_demo.seed, suppliers_demo.seed, catalog_demo.seed, registry_demo.seed, orders_demo.seed)
+DEMO_STEPS = (core_demo.seed, suppliers_demo.seed, catalog_demo.seed, registry_demo.seed,
+              household_demo.seed)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -88,19 +88,18 @@ def configure_extensions(app: Flask) -> None:
 
 
 def connect_packages() -> None:
-    """Connect the packages: higher layers listen to signals and provide hooks to lower ones."""
+    """Connect the packages: higher layers listen to the signals of lower ones."""
     listeners.connect()  # registry reacts to catalog signals (invalid products leave lists)
-    search_wiring.connect()  # the search index follows listings (outbox applied after commit)
-    compare.set_subsidy_provider(household.viewer_subsidy)  # net prices for verified households
+    market_wiring.connect()  # the search index follows products and listings (outbox applied after commit)
     registry_home.register()  # published districts and the latest announcements on the home page
 
 
 def configure_blueprints(app: Flask) -> None:
-    pages = (main_bp, accounts_bp, admin_bp, suppliers_bp, catalog_bp, catalog_public_bp, registry_bp,
+    pages = (main_bp, accounts_bp, admin_bp, suppliers_bp, catalog_bp, market_bp, registry_bp,
              orders_bp, complaints_bp, reports_bp, payments_bp)
     for blueprint in pages:
         app.register_blueprint(blueprint)
-    for api in (catalog_api_bp, registry_api_bp):
+    for api in (catalog_api_bp, market_api_bp, registry_api_bp):
         csrf.exempt(api)  # the open API is read-only or stateless (validate); no cookies authorise it
         app.register_blueprint(api)
 

@@ -8,36 +8,20 @@ from datetime import date
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalog.vocabulary import (  # noqa: F401 - TIER_ORDER re-exported with the column enums
+    TIER_ORDER,
+    CertificateKind,
+    CertificateStatus,
+    DeviceType,
+    Tier,
+    Usage,
+    titles,
+)
 from core.db import TimestampMixin, db, enum_column
 from core.errors import InvalidTransition
 from core.i18n import _, _l
 from core.permissions import Role
 from suppliers.models import Supplier
-
-
-class DeviceType(enum.StrEnum):
-    """Kinds of gas safety device (附件3)."""
-
-    leak_alarm = "leak_alarm"
-    self_closing_valve = "self_closing_valve"
-
-
-class Usage(enum.StrEnum):
-    """Alarm usage: household (GB 15322.2) or commercial (GB 15322.1)."""
-
-    household = "household"
-    commercial = "commercial"
-
-
-class Tier(enum.StrEnum):
-    """Product tier: 低档 / 中档 / 高档."""
-
-    low = "low"
-    mid = "mid"
-    high = "high"
-
-
-TIER_ORDER = (Tier.low, Tier.mid, Tier.high)
 
 
 class ProductStatus(enum.StrEnum):
@@ -50,28 +34,9 @@ class ProductStatus(enum.StrEnum):
     withdrawn = "withdrawn"
 
 
-class CertificateKind(enum.StrEnum):
-    """Certificate kinds of 附件3 一、1 and the valve type test report."""
-
-    pattern_approval = "pattern_approval"
-    explosion_proof = "explosion_proof"
-    fire_product = "fire_product"
-    type_test_report = "type_test_report"
-
-
-class CertificateStatus(enum.StrEnum):
-    """States of the national certification register."""
-
-    valid = "valid"
-    suspended = "suspended"
-    revoked = "revoked"
-    cancelled = "cancelled"
-    expired = "expired"
-
-
-DEVICE_TYPE_TITLES = {DeviceType.leak_alarm: _l("燃气泄漏报警装置"), DeviceType.self_closing_valve: _l("安全自闭阀")}
-USAGE_TITLES = {Usage.household: _l("家用"), Usage.commercial: _l("商用")}
-TIER_TITLES = {Tier.low: _l("低档"), Tier.mid: _l("中档"), Tier.high: _l("高档")}
+DEVICE_TYPE_TITLES = titles(DeviceType)
+USAGE_TITLES = titles(Usage)
+TIER_TITLES = titles(Tier)
 PRODUCT_STATUS_TITLES = {
     ProductStatus.draft: _l("草稿"),
     ProductStatus.submitted: _l("已提交"),
@@ -79,19 +44,8 @@ PRODUCT_STATUS_TITLES = {
     ProductStatus.invalid: _l("无效"),
     ProductStatus.withdrawn: _l("已撤回"),
 }
-CERTIFICATE_KIND_TITLES = {
-    CertificateKind.pattern_approval: _l("计量器具型式批准证书"),
-    CertificateKind.explosion_proof: _l("防爆合格证"),
-    CertificateKind.fire_product: _l("消防产品认证证书（现为 CCC 强制性产品认证）"),
-    CertificateKind.type_test_report: _l("型式检验报告"),
-}
-CERTIFICATE_STATUS_TITLES = {
-    CertificateStatus.valid: _l("有效"),
-    CertificateStatus.suspended: _l("暂停"),
-    CertificateStatus.revoked: _l("撤销"),
-    CertificateStatus.cancelled: _l("注销"),
-    CertificateStatus.expired: _l("过期"),
-}
+CERTIFICATE_KIND_TITLES = titles(CertificateKind)
+CERTIFICATE_STATUS_TITLES = titles(CertificateStatus)
 
 
 #: The product state machine: draft → submitted → valid | invalid → withdrawn (SPEC 3.2).
@@ -228,7 +182,7 @@ class Certificate(TimestampMixin, db.Model):
 
     @property
     def kind_title(self) -> str:
-        return str(CERTIFICATE_KIND_TITLES[self.kind])
+        return str(CertificateKind(self.kind).title)
 
     def can_edit(self, user) -> bool:
         return self.product.can_edit(user)

@@ -34,6 +34,7 @@ from catalog.validation_input import (
     parse_declaration,
     today_shanghai,
 )
+from catalog.vocabulary import Usage
 from core.i18n import _, _l
 
 __all__ = [
@@ -176,7 +177,6 @@ RULES: tuple[Rule, ...] = (
          _any_of(*NOTIFY), "any"),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}
-USAGE_LABELS = {"household": _l("家用"), "commercial": _l("商用")}
 
 
 def rules_for(device_type: str, tier: str) -> list[Rule]:
@@ -215,7 +215,7 @@ def _message(rule: Rule, declaration: TierDeclaration, missing: list[str], day: 
     style = "or" if rule.mode == "any" else "standard"
     params = {"missing": _list_of([_item(rule, m) for m in missing], style), "date": day.isoformat()}
     if rule.id == "alarm.standards":
-        params["usage"] = str(USAGE_LABELS[declaration.usage])
+        params["usage"] = str(Usage(declaration.usage).title)
         params["required"] = _list_of(list(REQUIRED_STANDARDS[(declaration.device_type, declaration.usage)]))
     text = str(rule.message) % params
     if rule.id == "alarm.standards":

@@ -1,7 +1,7 @@
 """Input of the 附件3 tier validator (SPEC section 5): vocabulary, declaration types and strict JSON parsing.
 
-`catalog.tiers` re-exports the vocabulary; this module imports nothing from the database layer so that
-`catalog.models` may use it without an import cycle.
+`catalog.tiers` re-exports the vocabulary, read from the enums of `catalog.vocabulary`; this module imports
+nothing from the database layer so that `catalog.models` may use it without an import cycle.
 
 Parsing decisions (the contract leaves them open):
 - keys that the contract does not name are ignored (integrators may send `model`, `brand` ...);
@@ -20,13 +20,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
+from catalog.vocabulary import TIER_ORDER, CertificateKind, CertificateStatus, DeviceType, Usage
 from core.errors import DomainError
 from core.i18n import _, _l
 
-DEVICE_TYPES = ("leak_alarm", "self_closing_valve")
-USAGES = ("household", "commercial")
+DEVICE_TYPES = tuple(d.value for d in DeviceType)
+USAGES = tuple(u.value for u in Usage)
 #: Tiers from lowest to highest.
-TIERS = ("low", "mid", "high")
+TIERS = tuple(t.value for t in TIER_ORDER)
 
 FEATURE_LABELS = {
     "methane_detection": _l("甲烷浓度检测"),
@@ -89,15 +90,10 @@ FEATURES_BY_DEVICE_TYPE = {
 }
 SMART_FEATURES = frozenset({"transmission_wired", "transmission_wireless"})
 
-CERTIFICATE_KIND_LABELS = {
-    "pattern_approval": _l("计量器具型式批准证书"),
-    "explosion_proof": _l("防爆合格证"),
-    "fire_product": _l("消防产品认证证书（CCC）"),
-    "type_test_report": _l("型式检验报告"),
-}
+CERTIFICATE_KIND_LABELS = {k.value: k.title for k in CertificateKind}
 CERTIFICATE_KINDS = tuple(CERTIFICATE_KIND_LABELS)
 #: States of the national certification register; only `valid` counts as valid.
-CERTIFICATE_STATUSES = ("valid", "suspended", "revoked", "cancelled", "expired")
+CERTIFICATE_STATUSES = tuple(s.value for s in CertificateStatus)
 
 MAX_ITEMS = 50
 MAX_TEXT = 200

@@ -13,6 +13,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import as_utc, db, now_utc
+from core.isodate import iso
 
 GENESIS_HASH = "0" * 64
 
@@ -57,12 +58,8 @@ class AuditEntry(db.Model):
 
 
 def _jsonable(value):
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return as_utc(value).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
+    if isinstance(value, (enum.Enum, date)):
+        return iso(value)
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, (list, tuple, set)):

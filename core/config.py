@@ -9,7 +9,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"  # noqa: S105 - refused outside development
 DEV_DATA_KEY = "ZGV2LWRhdGEta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE="  # base64 of 32 bytes, development only
-TRANSLATION_DOMAINS = ("core", "suppliers", "catalog", "registry", "payments", "orders", "complaints", "reports")
+TRANSLATION_DOMAINS = ("core", "suppliers", "catalog", "registry", "market", "payments", "orders", "complaints",
+                       "reports")
 
 
 class ConfigError(RuntimeError):

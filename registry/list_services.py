@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from catalog.models import Product
+from catalog.public_fields import product_public
 from core import audit
 from core.accounts.models import User
 from core.accounts.queries import officials_of
@@ -26,7 +27,7 @@ from registry.list_models import (
     ListVersionItem,
 )
 from registry.publication import Candidate, Problem
-from registry.snapshots import diff, product_public_dict, supplier_public_dict
+from registry.snapshots import diff, supplier_public_dict
 from suppliers.models import Supplier
 
 PUBLISHED_TITLE = N_("%(district)s燃气安全装置销售安装单位目录清单（第 %(number)s 版）")
@@ -113,7 +114,7 @@ def admit_application(application: Application, *, actor: User) -> ListEntry:
 def _snapshot(candidates: list[Candidate]) -> dict:
     suppliers = []
     for cand in candidates:
-        products = [product_public_dict(p, price_fen=price, install_fee_fen=fee) for p, price, fee in cand.items]
+        products = [product_public(p, price_fen=price, install_fee_fen=fee) for p, price, fee in cand.items]
         suppliers.append({**supplier_public_dict(cand.supplier), "products": products})
     return {"suppliers": suppliers}
 

@@ -1,41 +1,9 @@
-"""Public dictionaries of suppliers and products (SPEC 7 field names) and the diff between list versions."""
+"""A supplier's public fields (SPEC 7 names) and the diff between list versions.
+
+A product's public fields come from catalog.public_fields.product_public (the one serialiser).
+"""
 
 from __future__ import annotations
-
-from datetime import date
-
-
-def _value(v):
-    if isinstance(v, date):
-        return v.isoformat()
-    return getattr(v, "value", v)
-
-
-def certificate_public_dict(certificate) -> dict:
-    """kind, number, issuer, valid_until."""
-    return {"kind": _value(certificate.kind), "number": certificate.number, "issuer": certificate.issuer,
-            "valid_until": _value(certificate.valid_until)}
-
-
-def product_public_dict(product, *, price_fen: int | None = None, install_fee_fen: int | None = None) -> dict:
-    """A product's public fields exactly as SPEC 7 names them; a district list passes its own prices."""
-    return {
-        "id": product.id,
-        "device_type": _value(product.device_type),
-        "usage": _value(product.usage),
-        "tier": _value(product.tier),
-        "brand": product.brand,
-        "model": product.model,
-        "price_fen": product.price_fen if price_fen is None else price_fen,
-        "install_fee_fen": product.install_fee_fen if install_fee_fen is None else install_fee_fen,
-        "early_price_fen": product.early_price_fen,
-        "early_price_until": _value(product.early_price_until),
-        "warranty_months": product.warranty_months,
-        "smart": bool(product.smart),
-        "features": list(product.features or []),
-        "standards": list(product.standards or []),
-        "certificates": [certificate_public_dict(c) for c in product.certificates],
-    }
 
 
 def supplier_public_dict(supplier) -> dict:

@@ -1,4 +1,4 @@
-"""Subsidies of a district's policy (附件1 四(五)): fixed fen, or a percentage with a cap."""
+"""Subsidies of a district's policy (附件1 四(五)): fixed fen, or a percentage with a cap; a viewer's subsidy."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from core.db import db
 from registry.district_models import SubsidyPolicy
+from registry.household_claims import HouseholdCategoryClaim
 
 
 def applicable_policy(district_id: int, category: str, device_type: str, on: date) -> SubsidyPolicy | None:
@@ -25,3 +26,23 @@ def subsidy_for(district_id: int, category: str, device_type: str, price_fen: in
         return 0
     policy = applicable_policy(district_id, str(category), str(device_type), on)
     return policy.amount_for(price_fen) if policy else 0
+
+
+def verified_category(user) -> tuple[int, str] | None:
+    """(district id, category) of the user's latest claim that applies, or None."""
+    if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "id", None) is None:
+        return None
+    claims = db.session.scalars(select(HouseholdCategoryClaim).where(HouseholdCategoryClaim.user_id == user.id)
+                                .order_by(HouseholdCategoryClaim.created_at.desc(),
+                                          HouseholdCategoryClaim.id.desc()))
+    claim = next((c for c in claims if c.applies), None)
+    return (claim.district_id, str(claim.category)) if claim else None
+
+
+def viewer_subsidy(user, product, price_fen: int, on: date | None = None) -> tuple[int, int] | None:
+    """(district id, subsidy fen) for `user` buying `product` at `price_fen` (device price plus fee)."""
+    category = verified_category(user)
+    if category is None:
+        return None
+    district_id, name = category
+    return district_id, subsidy_for(district_id, name, str(product.device_type), price_fen, on or date.today())

@@ -3,8 +3,8 @@
 from sqlalchemy import select
 
 from core.permissions import Role
-from orders.models import ClaimStatus, HouseholdCategoryClaim
 from registry.district_models import OldCommunity
+from registry.household_claims import ClaimStatus, HouseholdCategoryClaim
 from tests.conftest import district, make_user
 
 

@@ -7,21 +7,22 @@ import logging
 
 from sqlalchemy import func, select
 
-from catalog import search, services
+from catalog import services
 from catalog.models import CertificateStatus
-from catalog.search_models import SearchOutbox
-from catalog.search_params import SearchParams
 from catalog.signals import product_changed
 from core.db import db
 from core.permissions import Role
+from market.search import index, outbox, query
+from market.search.models import SearchOutbox
+from market.search.params import SearchParams
 from registry import list_services, queries
-from tests.catalog.search_factories import catalog_data, listing, make_product, make_supplier  # noqa: F401
 from tests.conftest import district, make_user
+from tests.market.search_factories import catalog_data, listing, make_product, make_supplier  # noqa: F401
 from tests.registry.helpers import published_list
 
 
 def found(q="", **params):
-    return search.search(SearchParams(q=q, **params)).ids
+    return query.search(SearchParams(q=q, **params)).ids
 
 
 def queued():
@@ -39,7 +40,7 @@ def test_listing_is_searchable_right_after_commit(listing):
 def test_rows_written_but_not_committed_change_nothing(listing):
     product = make_product(make_supplier(), "QX-1234")
     listing.listed[product.id] = ["500103"]
-    search.enqueue([product.id])
+    outbox.enqueue([product.id])
     assert queued() == 1
     db.session.rollback()
     assert queued() == 0 and found("QX-1234") == []
@@ -57,14 +58,14 @@ def test_removal_and_price_change_update_the_index(catalog_data, listing):
 
 def test_busy_writer_leaves_rows_for_later(listing, caplog):
     product = make_product(make_supplier(), "LK-5555")
-    writer = search.get_index().writer()
+    writer = index.get_index().writer()
     try:
         with caplog.at_level(logging.INFO):
             listing.put(product, "500103")
         assert queued() == 1 and found("LK-5555") == []
     finally:
         writer.cancel()
-    assert search.apply_outbox() == 1
+    assert outbox.apply_outbox() == 1
     assert queued() == 0 and found("LK-5555") == [product.id]
 
 
@@ -74,13 +75,13 @@ def test_failed_write_keeps_the_rows(listing, monkeypatch, caplog):
     def broken(*_args, **_kwargs):
         raise RuntimeError("worker died mid-write")
 
-    monkeypatch.setattr(search, "document_for", broken)
+    monkeypatch.setattr(index, "document_for", broken)
     with caplog.at_level(logging.ERROR):
         listing.put(product, "500103")
     assert "applying the search outbox failed" in caplog.text
     assert queued() == 1 and found("FW-4242") == []
     monkeypatch.undo()
-    search.apply_outbox()
+    outbox.apply_outbox()
     assert found("FW-4242") == [product.id] and queued() == 0
 
 
@@ -88,18 +89,18 @@ def test_reindex_equals_the_incrementally_maintained_index(catalog_data, listing
     d = catalog_data
     listing.put(d["alarm_low"])
     d["alarm_mid"].price_fen = 41900
-    search.enqueue([d["alarm_mid"].id])
+    outbox.enqueue([d["alarm_mid"].id])
     listing.put(d["unlisted"], "500105", commit=False)
     db.session.commit()
-    incremental = search.fingerprint()
-    assert search.reindex() == 5
-    assert search.fingerprint() == incremental
-    assert search.indexed_ids() == set(listing.listed)
+    incremental = index.fingerprint()
+    assert index.reindex() == 5
+    assert index.fingerprint() == incremental
+    assert index.indexed_ids() == set(listing.listed)
 
 
 def test_end_to_end_through_publication_and_invalidation():
     """The real registry provider: publishing lists products, an invalid certificate removes one at once."""
-    search.clear_index()
+    index.clear_index()
     official, suppliers, _version = published_list("500103", 3)
     product = suppliers[0][1][0]
     assert set(queries.listed_product_districts([product.id])) == {product.id}
@@ -117,15 +118,15 @@ def test_end_to_end_through_publication_and_invalidation():
     db.session.commit()
     remaining = set(found(district="500103", per_page=100))
     assert not remaining & {p.id for p in suppliers[1][1]}
-    assert search.indexed_ids() == set(queries.listed_product_districts())
-    search.clear_index()
+    assert index.indexed_ids() == set(queries.listed_product_districts())
+    index.clear_index()
 
 
 
 
 def test_buyers_see_the_published_price_not_a_later_catalogue_edit(client):
     """附件1 四(二): only the price and fee published on the list may be charged."""
-    search.clear_index()
+    index.clear_index()
     _official, suppliers, _version = published_list("500103", 3)
     product = suppliers[0][1][0]
     published_price, published_fee = product.price_fen, product.install_fee_fen
@@ -140,4 +141,4 @@ def test_buyers_see_the_published_price_not_a_later_catalogue_edit(client):
     page = client.get(f"/products/{product.id}").get_data(as_text=True)
     assert f"¥{published_price / 100:,.2f}" in page
     assert f"¥{product.price_fen / 100:,.2f}" not in page
-    search.clear_index()
+    index.clear_index()

@@ -1,4 +1,4 @@
-"""Factories and fixtures for the search tests: products with rich data and a controllable listing provider."""
+"""Factories and fixtures for the search tests: products with rich data and a controllable listing."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from catalog import search
 from catalog.models import Certificate, CertificateKind, CertificateStatus, DeviceType, Product, ProductStatus, Tier
 from core.db import db
+from market import listing as market_listing
+from market.search import index, outbox
 from suppliers import credit_code
 from suppliers.models import Supplier, SupplierStatus
 from tests.conftest import district
@@ -62,7 +63,11 @@ def make_product(supplier: Supplier, model: str, *, device_type=DeviceType.leak_
 
 
 class FakeListing:
-    """A listing provider the tests control: {product id: [district codes]}."""
+    """The registry's answer as the tests control it: {product id: [district codes]}.
+
+    It stands in for registry.queries.listed_product_districts as market.listing calls it (monkeypatched),
+    so the tests choose what is listed without publishing a list version for every case.
+    """
 
     def __init__(self) -> None:
         self.listed: dict[int, list[str]] = {}
@@ -78,21 +83,23 @@ class FakeListing:
             self.listed[product.id] = list(codes)
         else:
             self.listed.pop(product.id, None)
-        search.enqueue([product.id])
+        outbox.enqueue([product.id])
         if commit:
             db.session.commit()
 
 
 @pytest.fixture
 def listing():
-    """An empty index driven by a FakeListing (restores the real provider afterwards)."""
-    previous = search._listing_provider
+    """An empty index driven by a FakeListing (the real registry query is restored afterwards).
+
+    Its own MonkeyPatch, so that a test's `monkeypatch.undo()` keeps the listing in place.
+    """
     fake = FakeListing()
-    search.set_listing_provider(fake)
-    search.clear_index()
-    yield fake
-    search.set_listing_provider(previous)
-    search.clear_index()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(market_listing, "listed_product_districts", fake)
+        index.clear_index()
+        yield fake
+        index.clear_index()
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from catalog import search
-from catalog.search_params import SearchParams, parse_params
-from tests.catalog.search_factories import catalog_data, listing  # noqa: F401 - fixtures
+from market.search import query
+from market.search.params import SearchParams, parse_params
+from tests.market.search_factories import catalog_data, listing  # noqa: F401 - fixtures
 
 
 def ids(data, **params):
-    return search.search(SearchParams(**params)).ids
+    return query.search(SearchParams(**params)).ids
 
 
 def keys(data, found):
@@ -92,10 +92,10 @@ def test_relevance_puts_the_exact_model_first(catalog_data):
 
 
 def test_pagination_and_page_past_the_end(catalog_data):
-    first = search.search(SearchParams(sort="price", per_page=2))
-    second = search.search(SearchParams(sort="price", per_page=2, page=2))
-    third = search.search(SearchParams(sort="price", per_page=2, page=3))
-    beyond = search.search(SearchParams(sort="price", per_page=2, page=40))
+    first = query.search(SearchParams(sort="price", per_page=2))
+    second = query.search(SearchParams(sort="price", per_page=2, page=2))
+    third = query.search(SearchParams(sort="price", per_page=2, page=3))
+    beyond = query.search(SearchParams(sort="price", per_page=2, page=40))
     assert first.total == 5 and first.pages == 3
     assert len(first.ids) == 2 and len(second.ids) == 2 and len(third.ids) == 1
     assert not set(first.ids) & set(second.ids)
@@ -105,12 +105,12 @@ def test_pagination_and_page_past_the_end(catalog_data):
 @pytest.mark.parametrize("q", ['"报警器', "AND OR NOT", "*", "报警器:", "model:JT*", "(((", "报警器" * 80,
                                "a" * 500, "JT-BX200^3 ~2", "\x00\ufffd", "  ", "NOT 报警器"])
 def test_odd_syntax_never_fails(catalog_data, q):
-    result = search.search(SearchParams(q=q))
+    result = query.search(SearchParams(q=q))
     assert result.total >= 0
 
 
 def test_facet_counts(catalog_data):
-    result = search.search(SearchParams(district="500103"), with_facets=True)
+    result = query.search(SearchParams(district="500103"), with_facets=True)
     assert result.facets["device_type"] == {"leak_alarm": 2, "self_closing_valve": 1}
     # the district facet counts ignore the district filter, so other districts stay visible
     assert result.facets["district"] == {"500103": 3, "500104": 2, "500105": 1}
@@ -125,6 +125,6 @@ def test_parse_params_names_the_bad_parameter():
 
 
 def test_highlight_escapes_html():
-    marked = search.highlight('<b>报警器</b> & "JT"', ["报警器", "jt"])
+    marked = query.highlight('<b>报警器</b> & "JT"', ["报警器", "jt"])
     assert str(marked) == '&lt;b&gt;<mark>报警器</mark>&lt;/b&gt; &amp; &#34;<mark>JT</mark>&#34;'
-    assert str(search.highlight("<i>x</i>", [])) == "&lt;i&gt;x&lt;/i&gt;"
+    assert str(query.highlight("<i>x</i>", [])) == "&lt;i&gt;x&lt;/i&gt;"

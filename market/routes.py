@@ -6,16 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import get_locale
 from flask_login import current_user
 
-from catalog import compare, search
-from catalog.compare import set_subsidy_provider  # noqa: F401 - the hook the composition root calls
 from catalog.models import (
     CERTIFICATE_KIND_TITLES,
     DEVICE_TYPE_TITLES,
     TIER_TITLES,
     USAGE_TITLES,
 )
-from catalog.openapi import openapi_document
-from catalog.search_params import PRICE_BANDS, parse_params
 from catalog.tiers import FEATURE_LABELS
 from catalog.validation_input import today_shanghai
 from core import nav
@@ -23,18 +19,23 @@ from core.db import db
 from core.districts import District, all_districts
 from core.i18n import _, _l, money
 from core.permissions import Role
+from market import compare
+from market.listing import published_prices
+from market.openapi import openapi_document
+from market.search.params import PRICE_BANDS, parse_params
+from market.search.query import highlight, search
 
-bp = Blueprint("catalog_public", __name__)
+bp = Blueprint("market", __name__)
 
-nav.add("catalog_public.search_page", _l("找产品"), public=True, order=20)
-nav.add_footer("catalog_public.api_docs", _l("开放 API"), order=80)
+nav.add("market.search_page", _l("找产品"), public=True, order=20)
+nav.add_footer("market.api_docs", _l("开放 API"), order=80)
 
 SUGGESTIONS = (_l("报警器"), _l("自闭阀"), _l("一氧化碳"), _l("智能"), _l("商用"))
 
 
 @bp.app_template_filter("highlight")
 def highlight_filter(text, terms):
-    return search.highlight(text, terms or [])
+    return highlight(text, terms or [])
 
 
 def _home_district_code() -> str | None:
@@ -84,14 +85,14 @@ def facet_options(params, facets: dict, districts: dict[str, District], locale: 
             if count or chosen:
                 args = params.args(page=1, **(clear if chosen else changes))
                 options.append({"label": label, "count": count, "chosen": chosen,
-                                "url": url_for("catalog_public.search_page", **args)})
+                                "url": url_for("market.search_page", **args)})
         if options:
             groups.append({"name": name, "title": title, "options": options})
     return groups
 
 
 def _buyer_prices(products, district: str | None) -> dict:
-    published = search.published_prices(p.id for p in products)
+    published = published_prices(p.id for p in products)
     return {p.id: compare.buyer_price(p, current_user, district=district, prices=published.get(p.id))
             for p in products}
 
@@ -101,10 +102,10 @@ def search_page():
     params, errors = parse_params(_search_args(), per_page_limit=50)
     for error in errors:
         flash(error.message, "warning")
-    result = search.search(params, with_facets=True)
+    result = search(params, with_facets=True)
     products, districts = compare.listed_products(result.ids)
     district_map = {d.code: d for d in all_districts()}
-    return render_template("catalog/search.html", params=params, result=result, products=products,
+    return render_template("market/search.html", params=params, result=result, products=products,
                            districts=districts, district_map=district_map,
                            facets=facet_options(params, result.facets, district_map, str(get_locale())),
                            prices=_buyer_prices(products, params.district or _home_district_code()),
@@ -119,9 +120,9 @@ def product_page(product_id: int):
     if not products:
         abort(404)
     product = products[0]
-    district_prices = search.published_prices([product_id]).get(product_id, {})
+    district_prices = published_prices([product_id]).get(product_id, {})
     price = compare.buyer_price(product, current_user, district=_home_district_code(), prices=district_prices)
-    return render_template("catalog/public_product.html", product=product, price=price,
+    return render_template("market/public_product.html", product=product, price=price,
                            district_prices=district_prices,
                            districts=[d for d in all_districts() if d.code in districts[product_id]],
                            feature_labels=FEATURE_LABELS, device_titles=DEVICE_TYPE_TITLES,
@@ -143,7 +144,7 @@ def compare_page():
     table = None
     if len(products) >= compare.MIN_COMPARE:
         table = compare.build_comparison(products, current_user, _home_district_code())
-    return render_template("catalog/compare.html", products=products, table=table,
+    return render_template("market/compare.html", products=products, table=table,
                            session_ids=compare.session_ids(session), max_compare=compare.MAX_COMPARE)
 
 
@@ -161,7 +162,7 @@ def compare_add():
         flash(_("该产品不存在或已不在公布的目录清单上。"), "warning")
     else:
         flash(compare.add_to_session(session, products[0].id), "info")
-    return _back(url_for("catalog_public.compare_page"))
+    return _back(url_for("market.compare_page"))
 
 
 @bp.post("/compare/remove")
@@ -169,10 +170,10 @@ def compare_remove():
     product_id = request.form.get("product_id", "")
     compare.remove_from_session(session, int(product_id) if product_id.isdigit() and len(product_id) < 10 else None)
     flash(_("已从对比中移除。") if product_id else _("已清空对比列表。"), "info")
-    return _back(url_for("catalog_public.compare_page"))
+    return _back(url_for("market.compare_page"))
 
 
 @bp.get("/api")
 def api_docs():
-    return render_template("catalog/api_docs.html", doc=openapi_document())
+    return render_template("market/api_docs.html", doc=openapi_document())
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from catalog import search
 from catalog.models import (
     CERTIFICATE_KIND_TITLES,
     CERTIFICATE_STATUS_TITLES,
@@ -24,20 +22,12 @@ from catalog.tiers import FEATURE_LABELS, FEATURES
 from catalog.validation_input import today_shanghai
 from core.db import db
 from core.i18n import _, _l, join_list, money
+from market.listing import listed_districts, published_price, published_prices
+from registry.subsidy import viewer_subsidy
 
 MAX_COMPARE = 4
 MIN_COMPARE = 2
 SESSION_KEY = "compare_ids"
-
-#: fn(user, product, price_fen) -> (district id, subsidy fen) | None: registered by a higher layer (orders).
-_subsidy_provider: Callable | None = None
-
-
-def set_subsidy_provider(fn: Callable | None) -> None:
-    """Register how the viewer's subsidy is found (catalog cannot import orders or registry)."""
-    global _subsidy_provider
-    _subsidy_provider = fn
-
 
 @dataclass
 class BuyerPrice:
@@ -70,15 +60,15 @@ def buyer_price(product: Product, user=None, on: date | None = None, *, district
     """
     on = on or today_shanghai()
     if prices is None:
-        prices = search.published_prices([product.id]).get(product.id)
-    published, fee = search.published_price(product, prices, district)
+        prices = published_prices([product.id]).get(product.id)
+    published, fee = published_price(product, prices, district)
     early = product.early_price_fen is not None and product.early_price_until is not None \
         and on <= product.early_price_until and product.early_price_fen < published
     price = BuyerPrice(product, product.early_price_fen if early else published, early, fee,
                        published_fen=published, early_expired=bool(product.early_price_until)
                        and on > product.early_price_until)
-    if _subsidy_provider is not None and user is not None and getattr(user, "is_authenticated", False):
-        found = _subsidy_provider(user, product, price.total_fen)
+    if user is not None and getattr(user, "is_authenticated", False):
+        found = viewer_subsidy(user, product, price.total_fen)
         if found is not None:
             price.subsidy_district_id, price.subsidy_fen = found
     return price
@@ -86,7 +76,7 @@ def buyer_price(product: Product, user=None, on: date | None = None, *, district
 
 def listed_products(ids: list[int]) -> tuple[list[Product], dict[int, list[str]]]:
     """The products among `ids` that are on a current published list, in the order asked."""
-    districts = search.listed_districts(ids)
+    districts = listed_districts(ids)
     rows = db.session.scalars(select(Product).where(Product.id.in_(list(districts)))
                               .options(selectinload(Product.certificates), selectinload(Product.supplier)))
     by_id = {p.id: p for p in rows}
@@ -165,7 +155,7 @@ _UNKNOWN = _l("—")
 def build_comparison(products: list[Product], user=None, district: str | None = None) -> Comparison:
     """Feature-by-feature rows (differences flagged), prices, fees, net of subsidy, certificates, warranty."""
     on = today_shanghai()
-    published = search.published_prices(p.id for p in products)
+    published = published_prices(p.id for p in products)
     prices = [buyer_price(p, user, on, district=district, prices=published.get(p.id)) for p in products]
     comparison = Comparison(products, prices, has_subsidy=any(p.subsidy_fen is not None for p in prices))
     rows = comparison.rows

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 
 from core.db import db, now_utc
 from core.permissions import Role
-from orders.models import ClaimStatus, HouseholdCategoryClaim
 from registry.district_models import OldCommunity, SubsidyKind, SubsidyPolicy
-from tests.catalog.search_factories import catalog_data, listing  # noqa: F401
+from registry.household_claims import ClaimStatus, HouseholdCategoryClaim
 from tests.conftest import district
+from tests.market.search_factories import catalog_data, listing  # noqa: F401
 
 
 def verified_resident(as_user, category="old_community", status=ClaimStatus.verified, code="500103"):

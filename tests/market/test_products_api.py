@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from registry.snapshots import product_public_dict
-from tests.catalog.search_factories import catalog_data, listing  # noqa: F401
+from catalog.public_fields import product_public
+from tests.market.search_factories import catalog_data, listing  # noqa: F401
+from tests.registry.helpers import published_list
 
 PRODUCT_FIELDS = {"id", "device_type", "usage", "tier", "brand", "model", "price_fen", "install_fee_fen",
                   "early_price_fen", "early_price_until", "warranty_months", "smart", "features", "standards",
@@ -22,7 +23,7 @@ def test_search_response_shape(client, catalog_data):
     alarm = catalog_data["alarm_mid"]
     assert first["id"] == alarm.id and first["districts"] == ["500103", "500104"]
     assert first["supplier"] == {"id": alarm.supplier_id, "name": "重庆安燃科技有限公司"}
-    assert {k: first[k] for k in PRODUCT_FIELDS} == product_public_dict(alarm)
+    assert {k: first[k] for k in PRODUCT_FIELDS} == product_public(alarm)
 
 
 def test_filters_sort_and_pages(client, catalog_data):
@@ -36,6 +37,17 @@ def test_filters_sort_and_pages(client, catalog_data):
     assert [r["model"] for r in body["results"]] == ["ZB-25H"]
     body = client.get("/api/v1/products?q=zbf&tier=low").get_json()
     assert [r["model"] for r in body["results"]] == ["ZB-15A"]
+
+
+def test_list_snapshot_product_fields_are_exactly_the_apis(client):
+    """A product on a really published list: its snapshot entry is the API's product fields, nothing more."""
+    _official, _suppliers, version = published_list("500103", n=3)
+    snapshot = [p for s in version.snapshot["suppliers"] for p in s["products"]]
+    assert snapshot
+    for entry in snapshot:
+        body = client.get(f"/api/v1/products/{entry['id']}").get_json()
+        assert set(entry) == PRODUCT_FIELDS
+        assert entry == {k: body[k] for k in PRODUCT_FIELDS}
 
 
 @pytest.mark.parametrize(("query", "field"), [

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from catalog.compare import build_comparison
-from tests.catalog.search_factories import catalog_data, listing  # noqa: F401
-from tests.catalog.test_product_page import policy, verified_resident
+from market.compare import build_comparison
+from tests.market.search_factories import catalog_data, listing  # noqa: F401
+from tests.market.test_product_page import policy, verified_resident
 
 
 def test_compare_table_content(client, catalog_data):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from core.db import db
 from core.permissions import Role
-from tests.catalog.search_factories import catalog_data, listing, make_product, make_supplier  # noqa: F401
 from tests.conftest import district
+from tests.market.search_factories import catalog_data, listing, make_product, make_supplier  # noqa: F401
 
 
 def test_search_page_with_highlight_and_facets(client, catalog_data):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from catalog.models import CertificateKind, DeviceType, Tier, Usage
-from catalog.search_params import MAX_PER_PAGE, SORTS
 from catalog.tiers import FEATURES
+from market.search.params import MAX_PER_PAGE, SORTS
 
 _STR = {"type": "string"}
 _INT = {"type": "integer"}

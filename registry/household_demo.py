@@ -1,4 +1,4 @@
-"""Demo data of the orders package: the demo households' category claims (idempotent)."""
+"""Demo data of the registry: the demo households' category claims (idempotent; after registry.demo)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from sqlalchemy import select
 from core.accounts.models import User
 from core.db import db, now_utc
 from core.demo import district_id
-from orders.models import ClaimStatus, HouseholdCategoryClaim
 from registry.district_models import HouseholdCategory, OldCommunity
+from registry.household_claims import ClaimStatus, HouseholdCategoryClaim
 
 
 def _claim(email: str, code: str, category: HouseholdCategory, status: ClaimStatus) -> None:

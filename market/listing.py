@@ -1,0 +1,40 @@
+"""What the registry lists, as market needs it: the districts and published prices of listed products.
+
+market sits above registry and asks it directly (registry.queries); these are the only functions through
+which search, compare, the pages and the API learn whether a product is listed and at what price.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from catalog.models import Product
+from registry.queries import listed_product_districts, listed_product_prices
+
+
+def listed_districts(product_ids: Iterable[int] | None = None) -> dict[int, list[str]]:
+    """Products on a current published list, with the codes of the districts that list them."""
+    ids = None if product_ids is None else sorted(set(product_ids))
+    return {int(k): sorted(v) for k, v in listed_product_districts(product_ids=ids).items() if v}
+
+
+def published_prices(product_ids: Iterable[int]) -> dict[int, dict[str, tuple[int, int]]]:
+    """For each listed product, its published (price, fee) per district.
+
+    Those are the prices and fees frozen on the current published lists: the only ones a resident may be
+    charged (附件1 四(二)); a supplier's later edit of its catalogue price does not change them.
+    """
+    ids = sorted({int(pid) for pid in product_ids})
+    if not ids:
+        return {}
+    return listed_product_prices(product_ids=ids)
+
+
+def published_price(product: Product, prices: dict[str, tuple[int, int]] | None,
+                    district: str | None = None) -> tuple[int, int]:
+    """(price, fee) as published in `district` when it lists the product, else the lowest published one."""
+    if not prices:
+        return product.price_fen, product.install_fee_fen
+    if district and district in prices:
+        return prices[district]
+    return min(prices.values())
