@@ -21,7 +21,7 @@ from catalog.models import (
     Product,
 )
 from catalog.tiers import FEATURE_LABELS, FEATURES
-from catalog.validation_input import today_shanghai
+from core.clock import today_shanghai
 from core.db import db
 from core.i18n import _, _l, join_list, money
 

@@ -17,8 +17,8 @@ from catalog.models import (
 from catalog.openapi import openapi_document
 from catalog.search_params import PRICE_BANDS, parse_params
 from catalog.tiers import FEATURE_LABELS
-from catalog.validation_input import today_shanghai
 from core import nav
+from core.clock import today_shanghai
 from core.db import db
 from core.districts import District, all_districts
 from core.i18n import _, _l, money

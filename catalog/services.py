@@ -26,9 +26,9 @@ from catalog.models import (
     supplier_may_sell,
 )
 from catalog.signals import product_changed, product_invalidated, product_withdrawn
-from catalog.validation_input import today_shanghai
 from core import audit
 from core.accounts.models import RoleGrant, User
+from core.clock import today_shanghai
 from core.db import db
 from core.errors import DomainError, NotAllowed
 from core.i18n import N_, _, join_list

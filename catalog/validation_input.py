@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 from core.errors import DomainError
 from core.i18n import _, _l
@@ -102,12 +102,6 @@ CERTIFICATE_STATUSES = ("valid", "suspended", "revoked", "cancelled", "expired")
 MAX_ITEMS = 50
 MAX_TEXT = 200
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # China has no daylight saving time
-
-
-def today_shanghai() -> date:
-    """Today's calendar date in Asia/Shanghai."""
-    return datetime.now(SHANGHAI).date()
 
 
 class DeclarationError(DomainError):

@@ -10,6 +10,8 @@ from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from core import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -20,8 +22,8 @@ NAMING_CONVENTION = {
 
 
 def now_utc() -> datetime:
-    """The current time, timezone-aware, in UTC (use as a callable default)."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware, in UTC (use as a callable default); asks `core.clock`."""
+    return clock.now_utc()
 
 
 class Base(DeclarativeBase):

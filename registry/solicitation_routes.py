@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from catalog.models import DEVICE_TYPE_TITLES, TIER_TITLES, Product, ProductStatus
 from core import nav
+from core.clock import today_shanghai
 from core.db import db
 from core.errors import DomainError
 from core.forms import attach_domain_error
@@ -35,7 +34,7 @@ nav.add("registry.solicitations.my_applications", _l("我的征集申请"), role
 def _titles():
     return {"status_titles": SOLICITATION_STATUS_TITLES, "application_titles": APPLICATION_STATUS_TITLES,
             "device_titles": DEVICE_TYPE_TITLES, "criteria_titles": CRITERIA_TITLES, "tier_titles": TIER_TITLES,
-            "today": date.today()}
+            "today": today_shanghai()}
 
 
 @bp.route("/solicitations")

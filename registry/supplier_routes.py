@@ -9,9 +9,9 @@ from flask_login import current_user
 from catalog import queries as catalog_queries
 from catalog.forms import ProductFilterForm
 from catalog.models import DEVICE_TYPE_TITLES, PRODUCT_STATUS_TITLES, TIER_TITLES
-from catalog.validation_input import today_shanghai
 from core import nav
 from core.accounts.forms import EmptyForm
+from core.clock import today_shanghai
 from core.db import db
 from core.districts import district_choices
 from core.errors import DomainError

@@ -399,7 +399,7 @@ def test_as_of_defaults_to_today_in_shanghai(monkeypatch):
 
 
 def test_today_shanghai_is_utc_plus_eight():
-    from catalog.validation_input import SHANGHAI, today_shanghai
+    from core.clock import SHANGHAI, today_shanghai
 
     assert SHANGHAI.utcoffset(None) == timedelta(hours=8)
     assert isinstance(today_shanghai(), date)
