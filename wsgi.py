@@ -33,7 +33,7 @@ from core.db import db
 from core.extensions import babel, bootstrap, csrf, limiter, login_manager, migrate
 from core.i18n import _l, select_locale
 from core.routes import bp as main_bp
-from core.web import configure_errors, configure_security_headers, configure_templates
+from core.web import configure_converters, configure_errors, configure_security_headers, configure_templates
 from orders import demo as orders_demo
 from orders import household
 from orders.routes import bp as orders_bp
@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(config))
     configure_extensions(app)
     connect_packages()
+    configure_converters(app)
     configure_blueprints(app)
     configure_errors(app)
     configure_security_headers(app)

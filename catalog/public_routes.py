@@ -23,6 +23,7 @@ from core.db import db
 from core.districts import District, all_districts
 from core.i18n import _, _l, money
 from core.permissions import Role
+from core.safe_redirect import local_or
 
 bp = Blueprint("catalog_public", __name__)
 
@@ -148,8 +149,7 @@ def compare_page():
 
 
 def _back(default: str):
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else default)
+    return redirect(local_or(request.form.get("next"), default))
 
 
 @bp.post("/compare/add")

@@ -67,8 +67,8 @@ def apply(call_id: int):
     form = ApplicationForm()
     if not form.is_submitted():
         for p in products:
-            form.items.append_entry({"product_id": p.id, "offered": True, "price": p.price_fen / 100,
-                                     "install_fee": p.install_fee_fen / 100})
+            form.items.append_entry({"product_id": p.id, "offered": True, "price": p.price_fen,
+                                     "install_fee": p.install_fee_fen})
     elif form.validate():
         try:
             solicitation_services.apply(call, supplier, actor=current_user, items=form.offered_items(),
