@@ -24,7 +24,7 @@ def validate_product():
     """Validate one product declaration; 200 with the verdict (even when not valid), 400 when malformed."""
     try:
         verdict = tiers.validate(decode_json_body(request))
-    except DeclarationError as exc:  # `field` is left out when the whole body is at fault (as in core.web)
+    except DeclarationError as exc:  # `field` is `body` when the whole body is at fault
         return error_response(400, exc.message, error_code=exc.code, field=exc.field)
     return jsonify(verdict)
 
@@ -79,7 +79,8 @@ def get_product(product_id: int):
     districts = search.listed_districts([product_id]).get(product_id)
     product = db.session.get(Product, product_id) if districts else None
     if product is None:
-        return error_response(404, _("该产品不在任何区县当前公布的目录清单上。"), error_code="not_found")
+        return error_response(404, _("该产品不在任何区县当前公布的目录清单上。"), error_code="not_found",
+                              field="id")
     return jsonify(product_public(product, districts, search.published_prices([product_id]).get(product_id)))
 
 

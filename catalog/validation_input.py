@@ -161,7 +161,7 @@ class TierDeclaration:
 def parse_declaration(data: object) -> TierDeclaration:
     """Build a declaration from decoded JSON, or raise DeclarationError naming the first bad field."""
     if not isinstance(data, dict):
-        raise DeclarationError(_("请求体须为 JSON 对象。"), field=None)
+        raise DeclarationError(_("请求体须为 JSON 对象。"), field="body")
     device_type = _required_text(data, "device_type")
     _check_choice(device_type, DEVICE_TYPES, "device_type")
     usage = data.get("usage")
@@ -282,14 +282,14 @@ def decode_json_body(req) -> object:
     are all answered as malformed input.
     """
     if req.content_length is not None and req.content_length > MAX_BODY_BYTES:
-        raise DeclarationError(_("请求体过大（最多 %(max)d 字节）。", max=MAX_BODY_BYTES), field=None)
+        raise DeclarationError(_("请求体过大（最多 %(max)d 字节）。", max=MAX_BODY_BYTES), field="body")
     raw = req.get_data(cache=False)
     if len(raw) > MAX_BODY_BYTES:
-        raise DeclarationError(_("请求体过大（最多 %(max)d 字节）。", max=MAX_BODY_BYTES), field=None)
+        raise DeclarationError(_("请求体过大（最多 %(max)d 字节）。", max=MAX_BODY_BYTES), field="body")
     try:
         return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (ValueError, RecursionError):
-        raise DeclarationError(_("请求体不是有效的 JSON。"), field=None) from None
+        raise DeclarationError(_("请求体不是有效的 JSON。"), field="body") from None
 
 
 def _reject_constant(name: str) -> object:

@@ -18,6 +18,7 @@ from core.errors import DomainError
 from core.forms import attach_domain_error, choices
 from core.i18n import _, _l
 from core.permissions import Role, require_role
+from core.request_args import parse_int
 from core.uploads import save_upload, send_upload
 from registry import services, supplier_queries
 from registry.forms import CreditCodeOverrideForm, StaffForm, SupplierFilterForm, SupplierProfileForm
@@ -127,7 +128,7 @@ def suppliers():
     form = SupplierFilterForm(request.args)
     form.status.choices = _choices(SUPPLIER_STATUS_TITLES, _("全部状态"))
     form.district.choices = _district_filter_choices()
-    district_id = int(form.district.data) if (form.district.data or "").isdigit() else None
+    district_id = parse_int(form.district.data, minimum=1)
     query = supplier_queries.suppliers_query(current_user, status=form.status.data, district_id=district_id,
                                              q=form.q.data)
     page = db.paginate(query, per_page=30, error_out=False)
@@ -192,7 +193,7 @@ def products():
     form.device_type.choices = _choices(DEVICE_TYPE_TITLES, _("全部类型"))
     form.tier.choices = _choices(TIER_TITLES, _("全部档次"))
     form.district.choices = _district_filter_choices()
-    district_id = int(form.district.data) if (form.district.data or "").isdigit() else None
+    district_id = parse_int(form.district.data, minimum=1)
     query = supplier_queries.products_query(current_user, status=form.status.data, district_id=district_id,
                                             device_type=form.device_type.data, tier=form.tier.data, q=form.q.data)
     page = db.paginate(query, per_page=50, error_out=False)

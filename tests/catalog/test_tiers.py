@@ -493,7 +493,7 @@ def test_valve_product_has_no_usage():
 
 
 @pytest.mark.parametrize(("data", "field"), [
-    ([], None),
+    ([], "body"),
     (alarm(device_type="boiler"), "device_type"),
     (alarm(usage=None), "usage"),
     (valve(usage="household"), "usage"),
