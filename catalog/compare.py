@@ -96,7 +96,7 @@ def listed_products(ids: list[int]) -> tuple[list[Product], dict[int, list[str]]
 def parse_ids(raw: str | None) -> tuple[list[int], str | None]:
     """Ids from "1,2,3"; a message when something was wrong (duplicates dropped, at most MAX_COMPARE)."""
     parts = [p for p in re.split(r"[,\s，]+", raw or "") if p]
-    ids = list(dict.fromkeys(int(p) for p in parts if p.isdigit() and len(p) < 10))
+    ids = list(dict.fromkeys(int(p) for p in parts if p.isdecimal() and len(p) < 10))
     message = None
     if len(ids) != len(parts):
         message = _("地址中有无法识别的产品编号，已忽略。")

@@ -155,7 +155,7 @@ def _back(default: str):
 @bp.post("/compare/add")
 def compare_add():
     product_id = request.form.get("product_id", "")
-    valid = product_id.isdigit() and len(product_id) < 10
+    valid = product_id.isdecimal() and len(product_id) < 10
     products = compare.listed_products([int(product_id)])[0] if valid else []
     if not products:
         flash(_("该产品不存在或已不在公布的目录清单上。"), "warning")
@@ -167,7 +167,7 @@ def compare_add():
 @bp.post("/compare/remove")
 def compare_remove():
     product_id = request.form.get("product_id", "")
-    compare.remove_from_session(session, int(product_id) if product_id.isdigit() and len(product_id) < 10 else None)
+    compare.remove_from_session(session, int(product_id) if product_id.isdecimal() and len(product_id) < 10 else None)
     flash(_("已从对比中移除。") if product_id else _("已清空对比列表。"), "info")
     return _back(url_for("catalog_public.compare_page"))
 

@@ -15,7 +15,7 @@ JUNK_QUERY = ("?page=abc&per_page=-5&q=%22%28%2A%3A&tier=zzz&sort=bogus&district
 HUGE = "99999999999999999999"
 #: Every integer query parameter the application reads, given a number beyond any database integer.
 HOSTILE_QUERY = (f"?page={HUGE}&per_page={HUGE}&district={HUGE}&edit={HUGE}&a={HUGE}&b=1&product={HUGE}"
-                 f"&ids=1,{HUGE}&from=0001-01-01&to=9999-12-31&next=/%0a/evil.com&q=%20%20&actor=%09")
+                 f"&ids=1,%C2%B2,{HUGE}&from=0001-01-01&to=9999-12-31&next=/%0a/evil.com&q=%20%20&actor=%09")
 ROLES = [None, "admin@demo.local", "regulator@demo.local", "official.500103@demo.local",
          "inspector.500103@demo.local", "supplier1@demo.local", "resident@demo.local", "org@demo.local"]
 

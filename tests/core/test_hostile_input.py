@@ -203,3 +203,9 @@ def test_subsidy_money_in_bounds_is_saved_in_fen(client, db):
     response = client.post("/official/districts/500103/subsidies", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
     assert db.session.scalar(select(SubsidyPolicy.cap_fen)) == 999999999
+
+
+@pytest.mark.parametrize("url", ["/compare/add", "/compare/remove"])
+def test_unicode_digits_are_not_ids(client, url):
+    assert client.post(url, data={"product_id": "²"}).status_code == 302  # "²".isdigit() but int("²") fails
+    assert client.get("/compare?ids=1,²").status_code == 200
