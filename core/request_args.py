@@ -1,7 +1,8 @@
 """Bounded parsing of user-supplied numbers and dates in URLs and query strings.
 
-Python integers are unbounded but database integers are not: an id or a page number of 2**63 or more
-makes the database driver raise (a 500). Every integer taken from a URL goes through here:
+Python integers are unbounded but database integers are not: comparing an INTEGER id column with
+2**31 or more makes PostgreSQL raise "integer out of range" (SQLite gives up at 2**63): a 500.
+Every integer taken from a URL goes through here:
 - `BoundedIntConverter` replaces Flask's `int` URL converter app-wide, so `<int:id>` above the
   largest database integer is a 404 without touching a route;
 - `int_arg` reads an integer query parameter (junk or out of range gives the default);
@@ -18,8 +19,8 @@ from datetime import date
 from flask import request
 from werkzeug.routing import IntegerConverter
 
-#: The largest value of a signed 64-bit database integer (PostgreSQL BIGINT, SQLite INTEGER).
-MAX_DB_INT = 2**63 - 1
+#: The largest PostgreSQL INTEGER, the type of every id and number column (SQLite's limit is 2**63-1).
+MAX_DB_INT = 2**31 - 1
 #: No list has this many pages; a larger page number is read as the first page.
 MAX_PAGE = 100_000
 FIRST_DAY = date(1900, 1, 1)
@@ -29,7 +30,7 @@ _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:...>` that matches only 0 .. 2**63-1 (larger numbers are a 404, not a database error)."""
+    """`<int:...>` that matches only 0 .. MAX_DB_INT (larger numbers are a 404, not a database error)."""
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002 (werkzeug's names)
                  max: int | None = None, signed: bool = False) -> None:

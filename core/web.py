@@ -61,7 +61,7 @@ def _json_code(code: int) -> str:
 def configure_converters(app) -> None:
     """Hostile URLs are refused before any view runs (call before registering blueprints).
 
-    `<int:...>` everywhere is bounded to database integers (2**63 or more is a 404), and a NUL byte in
+    `<int:...>` everywhere is bounded to database integers (2**31 or more is a 404), and a NUL byte in
     the path or the query string (which PostgreSQL refuses in any text) is a 400.
     """
     app.url_map.converters["int"] = BoundedIntConverter
