@@ -30,7 +30,7 @@ from core.db import db
 from core.extensions import babel, bootstrap, csrf, limiter, login_manager, migrate
 from core.i18n import _l, select_locale
 from core.routes import bp as main_bp
-from core.web import configure_errors, configure_security_headers, configure_templates
+from core.web import configure_converters, configure_errors, configure_security_headers, configure_templates
 from market import wiring as market_wiring
 from market.api import bp as market_api_bp
 from market.routes import bp as market_bp
@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(config))
     configure_extensions(app)
     connect_packages()
+    configure_converters(app)
     configure_blueprints(app)
     configure_errors(app)
     configure_security_headers(app)

@@ -14,6 +14,6 @@ def validate_product():
     """Validate one product declaration; 200 with the verdict (even when not valid), 400 when malformed."""
     try:
         verdict = tiers.validate(decode_json_body(request))
-    except DeclarationError as exc:  # `field` is left out when the whole body is at fault (as in core.web)
+    except DeclarationError as exc:  # `field` is `body` when the whole body is at fault
         return error_response(400, exc.message, error_code=exc.code, field=exc.field)
     return jsonify(verdict)

@@ -15,8 +15,8 @@ from werkzeug.datastructures import FileStorage
 
 from catalog import services
 from catalog.models import CertificateKind, DeviceType, Product, ProductStatus, Tier, Usage
-from catalog.validation_input import today_shanghai
 from core.accounts.models import User
+from core.clock import today_shanghai
 from core.db import db
 from core.uploads import save_upload
 from suppliers.queries import supplier_of

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
@@ -22,52 +20,8 @@ from catalog.models import (
 )
 from catalog.services import CertificateData, ProductData
 from catalog.tiers import FEATURE_LABELS
-from core.forms import BaseForm, choices, strip_filter
+from core.forms import BaseForm, MoneyField, choices, strip_filter
 from core.i18n import _l
-
-MAX_YUAN = Decimal("1000000")
-
-
-def parse_yuan(text: str | None) -> int | None:
-    """'199.5' (yuan) → 19950 (fen); None for blank; ValueError for more than 2 decimals, negative or junk."""
-    text = (text or "").strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation as exc:
-        raise ValueError(_l("请输入金额（元），例如 199 或 199.50。")) from exc
-    if not value.is_finite():
-        raise ValueError(_l("请输入金额（元），例如 199 或 199.50。"))
-    if value < 0:
-        raise ValueError(_l("金额不能为负数。"))
-    if value.as_tuple().exponent < -2:
-        raise ValueError(_l("金额最多保留两位小数（精确到分）。"))
-    if value >= MAX_YUAN:
-        raise ValueError(_l("金额过大。"))
-    return int(value * 100)
-
-
-def format_yuan(fen: int | None) -> str:
-    """19950 → '199.50' for redisplay in a form."""
-    return "" if fen is None else f"{Decimal(fen) / 100:.2f}"
-
-
-class YuanField(StringField):
-    """Entered in yuan, `data` in integer fen."""
-
-    def process_formdata(self, valuelist):
-        self.raw = valuelist[0] if valuelist else ""
-        try:
-            self.data = parse_yuan(self.raw)
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(str(exc.args[0])) from exc
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return format_yuan(self.data)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -99,20 +53,24 @@ class ProductForm(BaseForm):
     standards = TextAreaField(_l("执行标准（每行一项，含版本年号）"), validators=[Optional(), Length(max=2000)],
                               description=_l("例如：GB 15322.2-2019、GB/T 50058-2014、GB 16838-2021、CJ/T 447-2014"),
                               render_kw={"rows": 4})
-    price = YuanField(_l("设备价格（元）"), validators=[InputRequired()], render_kw={"inputmode": "decimal"})
-    install_fee = YuanField(_l("安装费（元）"), validators=[InputRequired()], render_kw={"inputmode": "decimal"})
+    price = MoneyField(_l("设备价格（元）"), validators=[InputRequired()])
+    install_fee = MoneyField(_l("安装费（元）"), validators=[InputRequired()])
     warranty_months = IntegerField(_l("质保期（月）"), default=12, validators=[
         InputRequired(), NumberRange(min=0, max=240, message=_l("质保期应在 0 到 240 个月之间。"))])
     service_content = TextAreaField(_l("服务内容（安装与售后包含的内容）"), validators=[Optional(), Length(max=4000)],
                                     filters=[strip_filter], render_kw={"rows": 3})
-    early_price = YuanField(_l("早鸟价（元，可选）"), validators=[Optional()], render_kw={"inputmode": "decimal"},
+    early_price = MoneyField(_l("早鸟价（元，可选）"), validators=[Optional()],
                             description=_l("限时优惠价（附件1 四(五) 差别化激励），须同时填写截止日期。"))
     early_price_until = DateField(_l("早鸟价截止日期"), validators=[Optional()])
     authorisation = FileField(_l("生产厂家授权书（PDF/PNG/JPEG，不超过 10 MB）"))
 
-    def validate_usage(self, field) -> None:
-        if self.device_type.data == DeviceType.leak_alarm and not field.data:
-            raise ValidationError(_l("报警装置请选择用途（家用或商用）。"))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Not an inline `validate_usage`: `Optional` stops the chain before it when usage is empty.
+        if self.device_type.data == DeviceType.leak_alarm and not self.usage.data and not self.usage.errors:
+            self.usage.errors.append(_l("报警装置请选择用途（家用或商用）。"))
+            return False
+        return valid
 
     def validate_early_price_until(self, field) -> None:
         if (self.early_price.data is None) != (field.data is None):

@@ -15,14 +15,15 @@ from catalog.models import (
     ProductStatus,
 )
 from catalog.tiers import FEATURE_LABELS, FEATURES_BY_DEVICE_TYPE
-from catalog.validation_input import today_shanghai
 from core import nav
 from core.accounts.forms import EmptyForm
+from core.clock import today_shanghai
 from core.db import db
 from core.errors import DomainError
 from core.forms import attach_domain_error
 from core.i18n import _, _l
 from core.permissions import Role, require_role
+from core.request_args import parse_int
 from core.uploads import save_upload, send_upload
 from suppliers.forms import CreditCodeOverrideForm
 from suppliers.models import PROFILE_FIELD_TITLES, SUPPLIER_STATUS_TITLES, Supplier
@@ -225,7 +226,7 @@ def oversee_products():
     form.device_type.choices = title_choices(DEVICE_TYPE_TITLES, _("全部类型"))
     form.tier.choices = title_choices(TIER_TITLES, _("全部档次"))
     form.district.choices = district_filter_choices()
-    district_id = int(form.district.data) if (form.district.data or "").isdigit() else None
+    district_id = parse_int(form.district.data, minimum=1)
     query = queries.products_query(current_user, status=form.status.data, district_id=district_id,
                                    device_type=form.device_type.data, tier=form.tier.data, q=form.q.data)
     page = db.paginate(query, per_page=50, error_out=False)

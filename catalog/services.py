@@ -25,10 +25,10 @@ from catalog.models import (
     Usage,
 )
 from catalog.signals import product_changed, product_invalidated, product_withdrawn
-from catalog.validation_input import today_shanghai
 from core import audit
 from core.accounts.models import User
 from core.accounts.queries import officials_of
+from core.clock import today_shanghai
 from core.db import db
 from core.errors import DomainError, NotAllowed
 from core.i18n import N_, _, join_list

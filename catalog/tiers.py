@@ -32,9 +32,9 @@ from catalog.validation_input import (
     DeclarationError,
     TierDeclaration,
     parse_declaration,
-    today_shanghai,
 )
 from catalog.vocabulary import Usage
+from core.clock import today_shanghai
 from core.i18n import _, _l
 
 __all__ = [

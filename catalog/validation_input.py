@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 from catalog.vocabulary import TIER_ORDER, CertificateKind, CertificateStatus, DeviceType, Usage
 from core.errors import DomainError
@@ -98,12 +98,6 @@ CERTIFICATE_STATUSES = tuple(s.value for s in CertificateStatus)
 MAX_ITEMS = 50
 MAX_TEXT = 200
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # China has no daylight saving time
-
-
-def today_shanghai() -> date:
-    """Today's calendar date in Asia/Shanghai."""
-    return datetime.now(SHANGHAI).date()
 
 
 class DeclarationError(DomainError):
@@ -163,7 +157,7 @@ class TierDeclaration:
 def parse_declaration(data: object) -> TierDeclaration:
     """Build a declaration from decoded JSON, or raise DeclarationError naming the first bad field."""
     if not isinstance(data, dict):
-        raise DeclarationError(_("请求体须为 JSON 对象。"), field=None)
+        raise DeclarationError(_("请求体须为 JSON 对象。"), field="body")
     device_type = _required_text(data, "device_type")
     _check_choice(device_type, DEVICE_TYPES, "device_type")
     usage = data.get("usage")
@@ -284,14 +278,14 @@ def decode_json_body(req) -> object:
     are all answered as malformed input.
     """
     if req.content_length is not None and req.content_length > MAX_BODY_BYTES:
-        raise DeclarationError(_("请求体过大（最多 %(max)d 字节）。", max=MAX_BODY_BYTES), field=None)
+        raise DeclarationError(_("请求体过大（最多 %(max)d 字节）。", max=MAX_BODY_BYTES), field="body")
     raw = req.get_data(cache=False)
     if len(raw) > MAX_BODY_BYTES:
-        raise DeclarationError(_("请求体过大（最多 %(max)d 字节）。", max=MAX_BODY_BYTES), field=None)
+        raise DeclarationError(_("请求体过大（最多 %(max)d 字节）。", max=MAX_BODY_BYTES), field="body")
     try:
         return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (ValueError, RecursionError):
-        raise DeclarationError(_("请求体不是有效的 JSON。"), field=None) from None
+        raise DeclarationError(_("请求体不是有效的 JSON。"), field="body") from None
 
 
 def _reject_constant(name: str) -> object:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
+from flask import has_request_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from core import clock
+from core.request_args import MAX_PAGE, int_arg
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -20,8 +24,8 @@ NAMING_CONVENTION = {
 
 
 def now_utc() -> datetime:
-    """The current time, timezone-aware, in UTC (use as a callable default)."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware, in UTC (use as a callable default); asks `core.clock`."""
+    return clock.now_utc()
 
 
 class Base(DeclarativeBase):
@@ -30,7 +34,23 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class _SQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy whose `paginate` reads `?page=` / `?per_page=` within bounds.
+
+    Flask-SQLAlchemy's own parsing accepts any integer, and an offset beyond 2**63 makes the database
+    driver raise; here junk or out-of-range values mean the first page / the default size.
+    """
+
+    def paginate(self, select, *, page: int | None = None, per_page: int | None = None, **kwargs):
+        if has_request_context():
+            if page is None:
+                page = int_arg("page", 1, minimum=1, maximum=MAX_PAGE)
+            if per_page is None:
+                per_page = int_arg("per_page", 20, minimum=1, maximum=kwargs.get("max_per_page") or 100)
+        return super().paginate(select, page=page, per_page=per_page, **kwargs)
+
+
+db = _SQLAlchemy(model_class=Base)
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str, **kwargs):

@@ -15,6 +15,7 @@ from core.db import db, now_utc
 from core.i18n import _
 from core.notifications import Notification
 from core.permissions import Role, require_role
+from core.request_args import parse_day
 
 bp = Blueprint("main", __name__)
 
@@ -42,10 +43,8 @@ def notifications():
 
 
 def _parse_day(value: str | None) -> datetime | None:
-    try:
-        return datetime.combine(datetime.strptime(value or "", "%Y-%m-%d").date(), time.min)
-    except ValueError:
-        return None
+    day = parse_day(value)  # clamped: `9999-12-31` plus a day must not overflow
+    return datetime.combine(day, time.min) if day else None
 
 
 @bp.route("/audit")

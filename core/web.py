@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlencode
 
-from flask import g, jsonify, render_template, request
+from flask import g, jsonify, make_response, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -16,6 +16,7 @@ from core.errors import DomainError
 from core.i18n import LOCALES, _, date_local, datetime_local, join_list, money, parenthesize
 from core.notifications import unread_count
 from core.permissions import Role, wants_json
+from core.request_args import BoundedIntConverter
 
 
 def _error_text(code: int) -> tuple[str, str]:
@@ -57,6 +58,22 @@ def _json_code(code: int) -> str:
             500: "server_error"}.get(code, "error")
 
 
+def configure_converters(app) -> None:
+    """Hostile URLs are refused before any view runs (call before registering blueprints).
+
+    `<int:...>` everywhere is bounded to database integers (2**31 or more is a 404), and a NUL byte in
+    the path or the query string (which PostgreSQL refuses in any text) is a 400.
+    """
+    app.url_map.converters["int"] = BoundedIntConverter
+
+    @app.before_request
+    def _refuse_nul():
+        if "\x00" in request.path or any("\x00" in key or "\x00" in value
+                                          for key, value in request.args.items(multi=True)):
+            return error_response(400, _("地址或查询参数中含有无效字符。"))
+        return None
+
+
 def configure_errors(app) -> None:
     """Error pages in both languages; JSON errors under /api/."""
 
@@ -67,7 +84,11 @@ def configure_errors(app) -> None:
             message = _("表单已过期或缺少安全令牌，请刷新页面后重试。")
         if exc.code == 429:
             message = _("请求过于频繁，请稍后再试。")
-        return error_response(exc.code or 500, message)
+        response = make_response(error_response(exc.code or 500, message))
+        for name, value in exc.get_headers():  # e.g. `Allow` of a 405, `Retry-After` of a 429
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):

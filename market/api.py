@@ -52,7 +52,8 @@ def get_product(product_id: int):
     districts = listed_districts([product_id]).get(product_id)
     product = db.session.get(Product, product_id) if districts else None
     if product is None:
-        return error_response(404, _("该产品不在任何区县当前公布的目录清单上。"), error_code="not_found")
+        return error_response(404, _("该产品不在任何区县当前公布的目录清单上。"), error_code="not_found",
+                              field="id")
     return jsonify(listed_product(product, districts, published_prices([product_id]).get(product_id)))
 
 

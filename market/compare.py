@@ -19,7 +19,7 @@ from catalog.models import (
     Product,
 )
 from catalog.tiers import FEATURE_LABELS, FEATURES
-from catalog.validation_input import today_shanghai
+from core.clock import today_shanghai
 from core.db import db
 from core.i18n import _, _l, join_list, money
 from market.listing import listed_districts, published_price, published_prices
@@ -86,7 +86,7 @@ def listed_products(ids: list[int]) -> tuple[list[Product], dict[int, list[str]]
 def parse_ids(raw: str | None) -> tuple[list[int], str | None]:
     """Ids from "1,2,3"; a message when something was wrong (duplicates dropped, at most MAX_COMPARE)."""
     parts = [p for p in re.split(r"[,\s，]+", raw or "") if p]
-    ids = list(dict.fromkeys(int(p) for p in parts if p.isdigit() and len(p) < 10))
+    ids = list(dict.fromkeys(int(p) for p in parts if p.isdecimal() and len(p) < 10))
     message = None
     if len(ids) != len(parts):
         message = _("地址中有无法识别的产品编号，已忽略。")

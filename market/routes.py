@@ -13,12 +13,13 @@ from catalog.models import (
     USAGE_TITLES,
 )
 from catalog.tiers import FEATURE_LABELS
-from catalog.validation_input import today_shanghai
 from core import nav
+from core.clock import today_shanghai
 from core.db import db
 from core.districts import District, all_districts
 from core.i18n import _, _l, money
 from core.permissions import Role
+from core.safe_redirect import local_or
 from market import compare
 from market.listing import published_prices
 from market.openapi import openapi_document
@@ -149,14 +150,13 @@ def compare_page():
 
 
 def _back(default: str):
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else default)
+    return redirect(local_or(request.form.get("next"), default))
 
 
 @bp.post("/compare/add")
 def compare_add():
     product_id = request.form.get("product_id", "")
-    valid = product_id.isdigit() and len(product_id) < 10
+    valid = product_id.isdecimal() and len(product_id) < 10
     products = compare.listed_products([int(product_id)])[0] if valid else []
     if not products:
         flash(_("该产品不存在或已不在公布的目录清单上。"), "warning")
@@ -168,7 +168,7 @@ def compare_add():
 @bp.post("/compare/remove")
 def compare_remove():
     product_id = request.form.get("product_id", "")
-    compare.remove_from_session(session, int(product_id) if product_id.isdigit() and len(product_id) < 10 else None)
+    compare.remove_from_session(session, int(product_id) if product_id.isdecimal() and len(product_id) < 10 else None)
     flash(_("已从对比中移除。") if product_id else _("已清空对比列表。"), "info")
     return _back(url_for("market.compare_page"))
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask.cli import AppGroup
 
+from core.clock import today_shanghai
 from core.districts import all_districts
 from registry import list_services, queries
 
@@ -21,7 +20,7 @@ def check_command(code: str | None, as_of) -> None:
     districts = [queries.district_by_code(code)] if code else all_districts()
     if districts == [None]:
         raise click.BadParameter(f"unknown district code {code}", param_hint="--district")
-    today = as_of.date() if as_of else date.today()
+    today = as_of.date() if as_of else today_shanghai()
     failing = 0
     for district in districts:
         version = queries.current_version(district)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from catalog.models import Product, ProductStatus
 from core.accounts.models import User
+from core.clock import today_shanghai
 from core.db import db
 from core.demo import ensure_user
 from core.permissions import Role
@@ -95,7 +96,7 @@ def _call(district, official, title: str) -> Solicitation:
                       "2. 每家至少提供低、中、高档产品各一款，产品须符合附件3功能要求并持有效证书；\n"
                       "3. 公开销售价格、安装费和服务内容，不得指定消费；\n"
                       "4. 提供不少于 1 年的免费质保和 7×24 小时售后服务。"),
-        deadline=date.today() + timedelta(days=45), weights=WEIGHTS)
+        deadline=today_shanghai() + timedelta(days=45), weights=WEIGHTS)
 
 
 def _apply(call, n: int, *, accept: bool | None, official, scores=(90, 85, 80, 75)):

@@ -13,8 +13,9 @@ from core.errors import DomainError
 from core.forms import attach_domain_error
 from core.i18n import _
 from core.permissions import Role, require_role
+from core.request_args import int_arg
 from registry import district_services as services
-from registry.district_forms import CommunityForm, SubsidyForm, TargetForm, TownshipForm, fen
+from registry.district_forms import CommunityForm, SubsidyForm, TargetForm, TownshipForm
 from registry.district_models import (
     HOUSEHOLD_CATEGORY_TITLES,
     SUBSIDY_KIND_TITLES,
@@ -43,7 +44,7 @@ def _rows(model, district, *order):
 
 
 def _owned(model, district, object_id):
-    obj = db.session.get(model, object_id)
+    obj = db.session.get(model, object_id) if object_id is not None else None
     if obj is None or obj.district_id != district.id:
         abort(404)
     return obj
@@ -76,7 +77,7 @@ def _township_choices(district, blank: bool):
 @require_role(*ROLES)
 def townships(code: str):
     district = district_for(code)
-    editing = _owned(Township, district, request.args.get("edit", type=int)) if request.args.get("edit") else None
+    editing = _owned(Township, district, int_arg("edit")) if request.args.get("edit") else None
     form = TownshipForm(obj=editing)
     if _save(form, lambda: services.save_township(district, actor=current_user, name=form.name.data,
                                                   kind=TownshipKind(form.kind.data), township=editing),
@@ -100,7 +101,7 @@ def delete_township(code: str, township_id: int):
 @require_role(*ROLES)
 def communities(code: str):
     district = district_for(code)
-    editing = (_owned(OldCommunity, district, request.args.get("edit", type=int))
+    editing = (_owned(OldCommunity, district, int_arg("edit"))
                if request.args.get("edit") else None)
     form = CommunityForm(obj=editing)
     form.township_id.choices = _township_choices(district, blank=True)
@@ -153,8 +154,8 @@ def subsidies(code: str):
     def save():
         services.add_subsidy_policy(
             district, actor=current_user, category=form.category.data, device_type=form.device_type.data,
-            kind=SubsidyKind(form.kind.data), amount_fen=fen(form.amount.data), percent=form.percent.data,
-            cap_fen=fen(form.cap.data), valid_from=form.valid_from.data, valid_until=form.valid_until.data)
+            kind=SubsidyKind(form.kind.data), amount_fen=form.amount.data, percent=form.percent.data,
+            cap_fen=form.cap.data, valid_from=form.valid_from.data, valid_until=form.valid_until.data)
 
     if _save(form, save, _("补贴政策已添加。")):
         return redirect(url_for(".subsidies", code=code))

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from wtforms import DateField, DecimalField, IntegerField, RadioField, SelectField, StringField
+from wtforms import DateField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from catalog.models import DEVICE_TYPE_TITLES
-from core.forms import BaseForm, choices, strip_filter
+from core.forms import BaseForm, MoneyField, choices, strip_filter
 from core.i18n import _l
 from registry.district_models import HOUSEHOLD_CATEGORY_TITLES, SUBSIDY_KIND_TITLES, TOWNSHIP_KIND_TITLES, SubsidyKind
 
@@ -36,12 +34,8 @@ class SubsidyForm(BaseForm):
     device_type = SelectField(_l("装置类型"), choices=choices(DEVICE_TYPE_TITLES), validators=[InputRequired()])
     kind = RadioField(_l("补贴方式"), choices=choices(SUBSIDY_KIND_TITLES), default=SubsidyKind.fixed.value,
                       validators=[InputRequired()])
-    amount = DecimalField(_l("定额补贴金额（元）"), places=2, validators=[Optional(), NumberRange(min=0)])
+    amount = MoneyField(_l("定额补贴金额（元）"), validators=[Optional()])
     percent = IntegerField(_l("补贴比例（%）"), validators=[Optional(), NumberRange(min=1, max=100)])
-    cap = DecimalField(_l("封顶金额（元）"), places=2, validators=[Optional(), NumberRange(min=0)])
+    cap = MoneyField(_l("封顶金额（元）"), validators=[Optional()])
     valid_from = DateField(_l("开始日期"), validators=[InputRequired()])
     valid_until = DateField(_l("结束日期（可空）"), validators=[Optional()])
-
-
-def fen(value: Decimal | None) -> int | None:
-    return None if value is None else int((value * 100).to_integral_value())

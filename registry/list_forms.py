@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     FieldList,
     FormField,
     HiddenField,
@@ -17,19 +14,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.form import Form
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from catalog.models import DEVICE_TYPE_TITLES
-from core.forms import BaseForm, choices, strip_filter
+from core.forms import BaseForm, MoneyField, SubForm, choices, strip_filter
 from core.i18n import _l
+from core.request_args import parse_int
 from registry.list_models import CRITERIA_TITLES
-
-
-def yuan_to_fen(value: Decimal | None) -> int | None:
-    """Convert a yuan amount from a form to integer fen."""
-    return None if value is None else int((value * 100).to_integral_value())
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -65,13 +57,13 @@ class SolicitationForm(BaseForm):
         return {c: getattr(self, f"weight_{c}").data for c in CRITERIA_TITLES}
 
 
-class ApplicationItemForm(Form):
+class ApplicationItemForm(SubForm):
     """One of the supplier's valid products, with its price and installation fee in the district."""
 
     product_id = HiddenField()
     offered = BooleanField(_l("申报此产品"))
-    price = DecimalField(_l("区县销售价（元）"), places=2, validators=[Optional(), NumberRange(min=Decimal("0.01"))])
-    install_fee = DecimalField(_l("安装费（元）"), places=2, validators=[Optional(), NumberRange(min=0)])
+    price = MoneyField(_l("区县销售价（元）"), validators=[Optional()], minimum_fen=1)
+    install_fee = MoneyField(_l("安装费（元）"), validators=[Optional()])
 
 
 class ApplicationForm(BaseForm):
@@ -81,8 +73,8 @@ class ApplicationForm(BaseForm):
     note = TextAreaField(_l("申请说明"), validators=[Optional(), Length(max=3000)], render_kw={"rows": 3})
 
     def offered_items(self) -> list[tuple[int, int | None, int | None]]:
-        return [(int(row.product_id.data), yuan_to_fen(row.price.data), yuan_to_fen(row.install_fee.data))
-                for row in self.items if row.offered.data and str(row.product_id.data).isdigit()]
+        return [(product_id, row.price.data, row.install_fee.data) for row in self.items
+                if row.offered.data and (product_id := parse_int(row.product_id.data, minimum=1)) is not None]
 
 
 class ReviewForm(BaseForm):

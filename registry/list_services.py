@@ -11,6 +11,7 @@ from catalog.public_fields import product_public
 from core import audit
 from core.accounts.models import User
 from core.accounts.queries import officials_of
+from core.clock import today_shanghai
 from core.db import db, now_utc
 from core.districts import District
 from core.errors import DomainError, InvalidTransition
@@ -80,7 +81,7 @@ def unpublished_changes(district: District) -> dict:
 def check_working_list(district: District, *, today: date | None = None,
                        exception_reason: str | None = None) -> list[Problem]:
     """The section 4 problems of the working list (all of them)."""
-    return publication.check(working_candidates(district), today=today or date.today(),
+    return publication.check(working_candidates(district), today=today or today_shanghai(),
                              exception_reason=exception_reason)
 
 
@@ -180,7 +181,7 @@ def publish_list(district: District, *, actor: User, exception_reason: str | Non
     candidates = working_candidates(district)
     if exception_reason and len(candidates) >= publication.MIN_SUPPLIERS:
         exception_reason = None  # an exception is only for fewer than 3 suppliers
-    problems = publication.check(candidates, today=today or date.today(), exception_reason=exception_reason)
+    problems = publication.check(candidates, today=today or today_shanghai(), exception_reason=exception_reason)
     if problems:
         raise PublicationRefused(problems)
     previous = queries.current_version(district)
@@ -223,7 +224,7 @@ def remove_supplier(district: District, supplier: Supplier, *, actor: User | Non
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("请填写移出理由。"), field="reason")
-    today = today or date.today()
+    today = today or today_shanghai()
     entry = db.session.scalar(select(ListEntry).where(ListEntry.district_id == district.id,
                                                       ListEntry.supplier_id == supplier.id))
     current = queries.current_version(district)
@@ -254,7 +255,7 @@ def remove_supplier(district: District, supplier: Supplier, *, actor: User | Non
 
 def delist_product(product: Product, *, reason: str | None = None, today: date | None = None) -> list[ListVersion]:
     """A product stopped being valid: it leaves every working and current list at once (actor: system)."""
-    today = today or date.today()
+    today = today or today_shanghai()
     reason = reason or N_("产品已失效")
     for item in db.session.scalars(select(ListEntryProduct).where(ListEntryProduct.product_id == product.id)):
         db.session.delete(item)
@@ -287,5 +288,5 @@ def check_current_list(district: District, *, today: date | None = None) -> list
     version = queries.current_version(district)
     if version is None:
         return []
-    return publication.check(_candidates_from_snapshot(version.snapshot), today=today or date.today(),
+    return publication.check(_candidates_from_snapshot(version.snapshot), today=today or today_shanghai(),
                              exception_reason=version.exception_reason)

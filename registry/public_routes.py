@@ -10,6 +10,7 @@ from core import nav
 from core.db import db
 from core.districts import all_districts
 from core.i18n import _l
+from core.request_args import int_arg
 from registry import queries
 from registry.list_models import ANNOUNCEMENT_KIND_TITLES, AnnouncementKind
 from registry.snapshots import diff, supplier_public_dict
@@ -57,7 +58,7 @@ def versions(code: str):
     diffs = {v.number: diff(by_number[v.number - 1].snapshot if v.number - 1 in by_number else None, v.snapshot)
              for v in history}
     compare = None
-    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
+    a, b = int_arg("a"), int_arg("b")
     if a is not None and b is not None:
         if a not in by_number or b not in by_number:
             abort(404)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from catalog.models import DEVICE_TYPE_TITLES, TIER_TITLES, Product, ProductStatus
 from core import nav
+from core.clock import today_shanghai
 from core.db import db
 from core.errors import DomainError
 from core.forms import attach_domain_error
@@ -36,7 +35,7 @@ nav.add("registry.solicitations.my_applications", _l("我的征集申请"), role
 def _titles():
     return {"status_titles": SOLICITATION_STATUS_TITLES, "application_titles": APPLICATION_STATUS_TITLES,
             "device_titles": DEVICE_TYPE_TITLES, "criteria_titles": CRITERIA_TITLES, "tier_titles": TIER_TITLES,
-            "today": date.today()}
+            "today": today_shanghai()}
 
 
 @bp.route("/solicitations")
@@ -67,8 +66,8 @@ def apply(call_id: int):
     form = ApplicationForm()
     if not form.is_submitted():
         for p in products:
-            form.items.append_entry({"product_id": p.id, "offered": True, "price": p.price_fen / 100,
-                                     "install_fee": p.install_fee_fen / 100})
+            form.items.append_entry({"product_id": p.id, "offered": True, "price": p.price_fen,
+                                     "install_fee": p.install_fee_fen})
     elif form.validate():
         try:
             solicitation_services.apply(call, supplier, actor=current_user, items=form.offered_items(),

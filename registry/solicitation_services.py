@@ -10,6 +10,7 @@ from catalog.models import Product, ProductStatus
 from core import audit
 from core.accounts.models import User
 from core.accounts.queries import officials_of
+from core.clock import today_shanghai
 from core.db import db, now_utc
 from core.districts import District
 from core.errors import DomainError, InvalidTransition, NotAllowed
@@ -40,7 +41,7 @@ def open_solicitation(district: District, *, actor: User, title: str, requiremen
     """Open a public call in the actor's district."""
     if not actor.is_official_of(district.id):
         raise NotAllowed()
-    if deadline < (today or date.today()):
+    if deadline < (today or today_shanghai()):
         raise DomainError(_("截止日期不能早于今天。"), field="deadline")
     if not device_types:
         raise DomainError(_("请至少选择一种装置类型。"), field="device_types")
@@ -84,7 +85,7 @@ def apply(call: Solicitation, supplier: Supplier, *, actor: User, items: list[tu
     refusal = supplier_may_apply(supplier)
     if refusal:
         raise NotAllowed(refusal)
-    if not call.is_accepting(today or date.today()):
+    if not call.is_accepting(today or today_shanghai()):
         raise InvalidTransition(_("该征集已截止或已结束。"))
     if db.session.scalar(select(Application.id).where(
             Application.solicitation_id == call.id, Application.supplier_id == supplier.id,

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from core.clock import today_shanghai
 from core.db import db
 from registry.district_models import SubsidyPolicy
 from registry.household_claims import HouseholdCategoryClaim
@@ -45,4 +46,4 @@ def viewer_subsidy(user, product, price_fen: int, on: date | None = None) -> tup
     if category is None:
         return None
     district_id, name = category
-    return district_id, subsidy_for(district_id, name, str(product.device_type), price_fen, on or date.today())
+    return district_id, subsidy_for(district_id, name, str(product.device_type), price_fen, on or today_shanghai())

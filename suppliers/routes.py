@@ -17,6 +17,7 @@ from core.errors import DomainError
 from core.forms import attach_domain_error, choices
 from core.i18n import _, _l
 from core.permissions import Role, require_role
+from core.request_args import parse_int
 from core.uploads import save_upload, send_upload
 from suppliers import queries, services
 from suppliers.forms import (
@@ -142,7 +143,7 @@ def suppliers():
     form = SupplierFilterForm(request.args)
     form.status.choices = title_choices(SUPPLIER_STATUS_TITLES, _("全部状态"))
     form.district.choices = district_filter_choices()
-    district_id = int(form.district.data) if (form.district.data or "").isdigit() else None
+    district_id = parse_int(form.district.data, minimum=1)
     query = queries.suppliers_query(current_user, status=form.status.data, district_id=district_id,
                                              q=form.q.data)
     page = db.paginate(query, per_page=30, error_out=False)

@@ -1,6 +1,6 @@
 import pytest
 
-from catalog.forms import format_yuan, parse_yuan
+from core.forms import format_yuan, parse_yuan
 
 
 @pytest.mark.parametrize(("text", "fen"), [("199", 19900), ("199.5", 19950), ("199.50", 19950), ("0", 0),

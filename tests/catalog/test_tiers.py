@@ -399,7 +399,7 @@ def test_as_of_defaults_to_today_in_shanghai(monkeypatch):
 
 
 def test_today_shanghai_is_utc_plus_eight():
-    from catalog.validation_input import SHANGHAI, today_shanghai
+    from core.clock import SHANGHAI, today_shanghai
 
     assert SHANGHAI.utcoffset(None) == timedelta(hours=8)
     assert isinstance(today_shanghai(), date)
@@ -493,7 +493,7 @@ def test_valve_product_has_no_usage():
 
 
 @pytest.mark.parametrize(("data", "field"), [
-    ([], None),
+    ([], "body"),
     (alarm(device_type="boiler"), "device_type"),
     (alarm(usage=None), "usage"),
     (valve(usage="household"), "usage"),

@@ -76,4 +76,5 @@ def test_get_one_product(client, catalog_data):
     assert body["model"] == "ZB-25H" and body["districts"] == ["500105"] and body["early_price_fen"] == 49900
     for missing in (catalog_data["unlisted"].id, 987654):
         response = client.get(f"/api/v1/products/{missing}")
-        assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+        error = response.get_json()["error"]
+        assert response.status_code == 404 and error["code"] == "not_found" and error["field"] == "id"

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from catalog.validation_input import today_shanghai
 from core.audit import AuditEntry
+from core.clock import today_shanghai
 from core.errors import DomainError, NotAllowed
 from core.notifications import Notification
 from core.permissions import Role
