@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from payments.stub.errors import invalid, missing
 from payments.stub.params import get_int, get_str
@@ -62,6 +64,14 @@ idempotency_keys = Table(
     Column("status_code", Integer),
     Column("body", Text),
     Column("created_at", Float, nullable=False),
+)
+
+#: The stub's own settings that must outlive a restart (the generated secret of the configured endpoint).
+settings = Table(
+    "stub_settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
 )
 
 deliveries = Table(
@@ -122,6 +132,21 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
 def _sqlite_begin(conn) -> None:
     """Take the write lock at the start so read-modify-write requests serialise across processes."""
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def stored_setting(engine: Engine, name: str, make: Callable[[], str]) -> str:
+    """A setting kept in the stub's database, created by make() the first time (first writer wins)."""
+    query = select(settings.c.value).where(settings.c.name == name)
+    try:
+        with engine.begin() as conn:
+            value = conn.execute(query).scalar()
+            if value is None:
+                value = make()
+                conn.execute(insert(settings).values(name=name, value=value))
+            return value
+    except IntegrityError:  # another process stored it first
+        with engine.connect() as conn:
+            return conn.execute(query).scalar_one()
 
 
 def now() -> int:
