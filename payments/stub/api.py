@@ -12,8 +12,8 @@ from sqlalchemy.engine import Connection
 
 from payments.stub import checkout, endpoints, intents, refunds
 from payments.stub.errors import authentication_error
-from payments.stub.idempotency import idempotent
 from payments.stub.expand import check_expand, expand, with_pending
+from payments.stub.idempotency import idempotent
 from payments.stub.params import LIST_PARAMS, SCALAR, expand_list, get_str, parse_pairs, reject_unknown
 from payments.stub.state import stub_state
 from payments.stub.storage import get_object, list_objects, new_id, objects, public

@@ -22,7 +22,7 @@ from payments.stub.params import (
     merge_metadata,
     reject_unknown,
 )
-from payments.stub.storage import get_object, insert_object, new_id, now, public, save_object
+from payments.stub.storage import get_object, insert_object, new_id, now, save_object
 
 LINE_ITEM = {
     "quantity": SCALAR,

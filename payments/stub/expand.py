@@ -25,15 +25,15 @@ def check_expand(type_: str, paths: list[str], *, many: bool) -> None:
     """Refuse (400) any path that does not name an expandable field; lists take data.<field>."""
     for path in paths:
         parts = path.split(".")
-        if many:
-            if parts[0] != "data" or len(parts) < 2:
-                raise _cannot(path)
-            parts = parts[1:]
         if len(parts) > MAX_DEPTH:
             raise invalid(
                 f"You cannot expand more than {MAX_DEPTH} levels of a property. Property: {path}",
                 param="expand",
             )
+        if many:
+            if parts[0] != "data" or len(parts) < 2:
+                raise _cannot(path)
+            parts = parts[1:]
         current = type_
         for part in parts:
             target = EXPANDABLE.get(current, {}).get(part)
