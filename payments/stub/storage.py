@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    delete,
     event,
     insert,
     select,
@@ -117,6 +118,10 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
     metadata.create_all(engine)
+    try:
+        scrub_card_numbers(engine)
+    except IntegrityError:  # another process did it at the same moment
+        pass
     return engine
 
 
@@ -147,6 +152,22 @@ def stored_setting(engine: Engine, name: str, make: Callable[[], str]) -> str:
     except IntegrityError:  # another process stored it first
         with engine.connect() as conn:
             return conn.execute(query).scalar_one()
+
+
+def scrub_card_numbers(engine: Engine) -> None:
+    """Once per database: drop the card numbers earlier versions kept (an intent's _card_number, and
+    error bodies stored for idempotent replay that embedded it)."""
+    done = select(settings.c.value).where(settings.c.name == "card_numbers_scrubbed")
+    with engine.begin() as conn:
+        if conn.execute(done).scalar() is not None:
+            return
+        rows = conn.execute(select(objects.c.id, objects.c.data).where(objects.c.type == "payment_intent"))
+        for row in rows.all():
+            if "_card_number" in row.data:
+                data = {key: value for key, value in row.data.items() if key != "_card_number"}
+                conn.execute(update(objects).where(objects.c.id == row.id).values(data=data))
+        conn.execute(delete(idempotency_keys).where(idempotency_keys.c.body.contains("_card_number")))
+        conn.execute(insert(settings).values(name="card_numbers_scrubbed", value="1"))
 
 
 def now() -> int:

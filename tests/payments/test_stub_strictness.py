@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 import pytest
 import stripe
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select, update
 
 from payments.stub.state import stub_state
 from payments.stub.storage import attempts, deliveries, idempotency_keys, objects
+from payments.stub.storage import settings as stub_settings
 
 AUTH = {"Authorization": "Bearer sk_test_x"}
 NUMBER = "5555555555554444"
@@ -241,3 +243,20 @@ def test_the_sdk_raises_invalid_request_for_an_unknown_route(stripe_client):
     with pytest.raises(stripe.InvalidRequestError) as caught:
         stripe_client.raw_request("post", "/v1/refunds/re_123", metadata={"a": "b"})
     assert caught.value.http_status == 404
+
+
+def test_card_numbers_kept_by_earlier_versions_are_scrubbed_at_start(make_stub, tmp_path):
+    settings = {"STRIPE_STUB_DATABASE_URL": f"sqlite:///{tmp_path / 'legacy.sqlite3'}"}
+    old = make_stub(**settings)
+    web = old.test_client()
+    intent = web.post("/v1/payment_intents", headers=AUTH, data={"amount": "100", "currency": "cny"}).get_json()
+    legacy = {**intent, "_card_number": NUMBER}
+    with stub_state(old).engine.begin() as conn:  # what the earlier version stored (it had no settings)
+        conn.execute(delete(stub_settings))
+        conn.execute(update(objects).where(objects.c.id == intent["id"]).values(data=legacy))
+        conn.execute(insert(idempotency_keys).values(
+            key="legacy", request_hash="x", state="done", status_code=400, created_at=time.time(),
+            body=json.dumps({"error": {"payment_intent": legacy}})))
+    restarted = make_stub(**settings)
+    assert NUMBER not in everything_stored(restarted)
+    assert restarted.test_client().get(f"/v1/payment_intents/{intent['id']}", headers=AUTH).status_code == 200
