@@ -209,6 +209,7 @@ def cancel_intent(conn: Connection, intent_id: str, params: dict[str, Any]) -> d
         raise unexpected_state(intent, "cancel")
     intent.update(
         status="canceled",
+        amount_capturable=0,  # a held amount is released
         canceled_at=now(),
         cancellation_reason=get_str(params, "cancellation_reason", choices=CANCEL_REASONS),
     )

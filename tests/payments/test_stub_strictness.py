@@ -126,6 +126,17 @@ def test_manual_capture_holds_the_money_until_captured(stripe_client):
     assert "charge.captured" in types and "payment_intent.amount_capturable_updated" in types
 
 
+def test_canceling_a_held_payment_releases_it(stripe_client):
+    intent = stripe_client.v1.payment_intents.create(
+        params={"amount": 400, "currency": "cny", "payment_method": "pm_card_visa", "confirm": True,
+                "capture_method": "manual"}
+    )
+    canceled = stripe_client.v1.payment_intents.cancel(intent.id)
+    assert (canceled.status, canceled.amount_capturable, canceled.amount_received) == ("canceled", 0, 0)
+    with pytest.raises(stripe.InvalidRequestError):
+        stripe_client.v1.payment_intents.capture(intent.id)
+
+
 def test_automatic_capture_stays_the_default(stripe_client):
     intent = stripe_client.v1.payment_intents.create(
         params={"amount": 300, "currency": "cny", "payment_method": "pm_card_visa", "confirm": True}
