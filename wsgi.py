@@ -37,7 +37,7 @@ from market.routes import bp as market_bp
 from market.search.cli import search_cli
 from orders.routes import bp as orders_bp
 from payments.routes import bp as payments_bp
-from payments.stub.mount import mount_stub
+from payments.setup import configure_payments
 from registry import cli as registry_cli
 from registry import demo as registry_demo
 from registry import home as registry_home
@@ -66,7 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_security_headers(app)
     configure_templates(app)
     configure_cli(app)
-    mount_stub(app)  # the Stripe-compatible stub under /_stripe (unless STRIPE_STUB_EMBEDDED is off)
+    configure_payments(app)  # production: checks the provider settings; else the stub under /_stripe
     return app
 
 

@@ -40,12 +40,15 @@ def load_config(overrides: dict | None = None) -> dict:
         "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
         "STRIPE_API_BASE": _env("STRIPE_API_BASE", "http://127.0.0.1:5000/_stripe"),
         "STRIPE_API_KEY": _env("STRIPE_API_KEY", "sk_test_local"),
-        "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET", "whsec_local_development_secret"),
+        # No default: in development the embedded stub's own secret is trusted (payments/setup.py);
+        # production must set the provider's secret.
+        "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
         "STRIPE_STUB_DATABASE_URL": _env(
             "STRIPE_STUB_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'stripe_stub.sqlite3'}"
         ),
         "STRIPE_STUB_WEBHOOK_URL": _env("STRIPE_STUB_WEBHOOK_URL", "http://127.0.0.1:5000/payments/webhook"),
-        "STRIPE_STUB_EMBEDDED": _env("STRIPE_STUB_EMBEDDED", "1") == "1",
+        # The embedded payment stub: on by default in development, never mounted in production.
+        "STRIPE_STUB_EMBEDDED": _env("STRIPE_STUB_EMBEDDED", "0" if env_name == "production" else "1") == "1",
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import wraps
 from typing import Any
 
 from flask import Blueprint, current_app, g, request
@@ -11,8 +12,9 @@ from sqlalchemy.engine import Connection
 
 from payments.stub import checkout, endpoints, intents, refunds
 from payments.stub.errors import authentication_error
+from payments.stub.expand import check_expand, expand, with_pending
 from payments.stub.idempotency import idempotent
-from payments.stub.params import expand_list, get_str, parse_pairs
+from payments.stub.params import LIST_PARAMS, SCALAR, expand_list, get_str, parse_pairs, reject_unknown
 from payments.stub.state import stub_state
 from payments.stub.storage import get_object, list_objects, new_id, objects, public
 
@@ -76,6 +78,28 @@ def public_base() -> str:
     return (current_app.config.get("STRIPE_STUB_PUBLIC_URL") or request.url_root).rstrip("/")
 
 
+def resource(type_: str, *, many: bool = False, params: dict[str, Any] | None = None) -> Callable:
+    """A view answering with objects of type_: its parameters (when given) and expand[] checked before it
+    runs, its events' pending_webhooks counted, and the expansions applied to what it returns."""
+
+    def decorate(view: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            if params is not None:
+                reject_unknown(g.params, params)
+            paths = expand_list(g.params)
+            check_expand(type_, paths, many=many)
+            body = view(*args, **kwargs)
+            with stub_state().engine.connect() as conn:
+                for obj in body["data"] if many else [body]:
+                    with_pending(conn, obj)
+                return expand(conn, type_, body, paths, many=many)
+
+        return wrapper
+
+    return decorate
+
+
 def _list(type_: str, path: str, *where) -> dict[str, Any]:
     """A list page of one object type."""
     with transaction() as conn:
@@ -92,12 +116,17 @@ def _with_decline(result: tuple[dict[str, Any], Any]) -> dict[str, Any]:
     """Raise a recorded decline after its transaction committed, else return the object."""
     obj, error = result
     if error is not None:
+        error.committed = True  # the attempt is recorded: an Idempotency-Key replays this decline
         raise error
     return public(obj)
 
 
+RETRIEVE: dict[str, Any] = {}
+
+
 @bp.post("/payment_intents")
 @idempotent
+@resource("payment_intent")
 def create_payment_intent():
     """Create a PaymentIntent."""
     with transaction() as conn:
@@ -106,12 +135,14 @@ def create_payment_intent():
 
 
 @bp.get("/payment_intents")
+@resource("payment_intent", many=True, params=LIST_PARAMS)
 def list_payment_intents():
     """List PaymentIntents."""
     return _list("payment_intent", "payment_intents")
 
 
 @bp.get("/payment_intents/<intent_id>")
+@resource("payment_intent", params=RETRIEVE)
 def retrieve_payment_intent(intent_id: str):
     """Retrieve a PaymentIntent."""
     return _get("payment_intent", intent_id)
@@ -119,6 +150,7 @@ def retrieve_payment_intent(intent_id: str):
 
 @bp.post("/payment_intents/<intent_id>")
 @idempotent
+@resource("payment_intent")
 def update_payment_intent(intent_id: str):
     """Update a PaymentIntent."""
     with transaction() as conn:
@@ -127,6 +159,7 @@ def update_payment_intent(intent_id: str):
 
 @bp.post("/payment_intents/<intent_id>/confirm")
 @idempotent
+@resource("payment_intent")
 def confirm_payment_intent(intent_id: str):
     """Confirm a PaymentIntent: charge its payment method."""
     with transaction() as conn:
@@ -134,8 +167,18 @@ def confirm_payment_intent(intent_id: str):
     return _with_decline(result)
 
 
+@bp.post("/payment_intents/<intent_id>/capture")
+@idempotent
+@resource("payment_intent")
+def capture_payment_intent(intent_id: str):
+    """Capture the amount a manual-capture PaymentIntent holds."""
+    with transaction() as conn:
+        return public(intents.capture_intent(conn, intent_id, g.params))
+
+
 @bp.post("/payment_intents/<intent_id>/cancel")
 @idempotent
+@resource("payment_intent")
 def cancel_payment_intent(intent_id: str):
     """Cancel a PaymentIntent."""
     with transaction() as conn:
@@ -143,6 +186,7 @@ def cancel_payment_intent(intent_id: str):
 
 
 @bp.get("/charges")
+@resource("charge", many=True, params={**LIST_PARAMS, "payment_intent": SCALAR})
 def list_charges():
     """List charges, optionally of one payment intent."""
     intent_id = get_str(g.params, "payment_intent")
@@ -150,6 +194,7 @@ def list_charges():
 
 
 @bp.get("/charges/<charge_id>")
+@resource("charge", params=RETRIEVE)
 def retrieve_charge(charge_id: str):
     """Retrieve a charge."""
     return _get("charge", charge_id)
@@ -157,45 +202,48 @@ def retrieve_charge(charge_id: str):
 
 @bp.post("/checkout/sessions")
 @idempotent
+@resource("checkout.session")
 def create_checkout_session():
     """Create a Checkout Session with its hosted payment page."""
     with transaction() as conn:
-        session = checkout.create_session(conn, g.params, public_base())
-    return checkout.session_view(session, expand_list(g.params))
+        return public(checkout.create_session(conn, g.params, public_base()))
 
 
 @bp.get("/checkout/sessions")
+@resource("checkout.session", many=True, params=LIST_PARAMS)
 def list_checkout_sessions():
     """List Checkout Sessions."""
     return _list("checkout.session", "checkout/sessions")
 
 
 @bp.get("/checkout/sessions/<session_id>")
+@resource("checkout.session", params=RETRIEVE)
 def retrieve_checkout_session(session_id: str):
     """Retrieve a Checkout Session (expand[]=line_items includes its items)."""
-    with transaction() as conn:
-        session = get_object(conn, "checkout.session", session_id)
-    return checkout.session_view(session, expand_list(g.params))
+    return _get("checkout.session", session_id)
 
 
 @bp.get("/checkout/sessions/<session_id>/line_items")
+@resource("item", many=True, params=LIST_PARAMS)
 def list_checkout_line_items(session_id: str):
     """List a Checkout Session's line items."""
     with transaction() as conn:
         session = get_object(conn, "checkout.session", session_id)
-    return checkout.line_items_page(session, request.path)
+    return checkout.line_items_page(session, request.path, g.params)
 
 
 @bp.post("/checkout/sessions/<session_id>/expire")
 @idempotent
+@resource("checkout.session")
 def expire_checkout_session(session_id: str):
     """Expire an open Checkout Session."""
     with transaction() as conn:
-        return public(checkout.expire_session(conn, session_id))
+        return public(checkout.expire_session(conn, session_id, g.params))
 
 
 @bp.post("/refunds")
 @idempotent
+@resource("refund")
 def create_refund():
     """Refund all or part of a payment."""
     with transaction() as conn:
@@ -203,6 +251,7 @@ def create_refund():
 
 
 @bp.get("/refunds")
+@resource("refund", many=True, params={**LIST_PARAMS, "payment_intent": SCALAR, "charge": SCALAR})
 def list_refunds():
     """List refunds, optionally of one payment intent or charge."""
     with transaction() as conn:
@@ -215,12 +264,14 @@ def list_refunds():
 
 
 @bp.get("/refunds/<refund_id>")
+@resource("refund", params=RETRIEVE)
 def retrieve_refund(refund_id: str):
     """Retrieve a refund."""
     return _get("refund", refund_id)
 
 
 @bp.get("/events")
+@resource("event", many=True, params={**LIST_PARAMS, "type": SCALAR})
 def list_events():
     """List events, optionally of one type (payment_intent.* matches a family)."""
     type_ = get_str(g.params, "type")
@@ -232,6 +283,7 @@ def list_events():
 
 
 @bp.get("/events/<event_id>")
+@resource("event", params=RETRIEVE)
 def retrieve_event(event_id: str):
     """Retrieve an event."""
     return _get("event", event_id)
@@ -239,6 +291,7 @@ def retrieve_event(event_id: str):
 
 @bp.post("/webhook_endpoints")
 @idempotent
+@resource("webhook_endpoint")
 def create_webhook_endpoint():
     """Create a webhook endpoint; the response carries its secret."""
     with transaction() as conn:
@@ -246,12 +299,14 @@ def create_webhook_endpoint():
 
 
 @bp.get("/webhook_endpoints")
+@resource("webhook_endpoint", many=True, params=LIST_PARAMS)
 def list_webhook_endpoints():
     """List webhook endpoints."""
     return _list("webhook_endpoint", "webhook_endpoints")
 
 
 @bp.get("/webhook_endpoints/<endpoint_id>")
+@resource("webhook_endpoint", params=RETRIEVE)
 def retrieve_webhook_endpoint(endpoint_id: str):
     """Retrieve a webhook endpoint (without its secret)."""
     return _get("webhook_endpoint", endpoint_id)
@@ -259,6 +314,7 @@ def retrieve_webhook_endpoint(endpoint_id: str):
 
 @bp.post("/webhook_endpoints/<endpoint_id>")
 @idempotent
+@resource("webhook_endpoint")
 def update_webhook_endpoint(endpoint_id: str):
     """Update a webhook endpoint."""
     with transaction() as conn:
@@ -266,6 +322,7 @@ def update_webhook_endpoint(endpoint_id: str):
 
 
 @bp.delete("/webhook_endpoints/<endpoint_id>")
+@resource("webhook_endpoint", params=RETRIEVE)
 def delete_webhook_endpoint(endpoint_id: str):
     """Delete a webhook endpoint."""
     with transaction() as conn:

@@ -18,10 +18,11 @@ PAYMENT_METHODS = {
     "pm_card_visa_chargeDeclinedInsufficientFunds": "4000000000009995",
 }
 
-#: Card numbers that decline: (decline_code, message).
-DECLINES = {
-    "4000000000000002": ("generic_decline", "Your card was declined."),
-    "4000000000009995": ("insufficient_funds", "Your card has insufficient funds."),
+#: Card numbers that decline, and the decline code of each.
+DECLINES = {"4000000000000002": "generic_decline", "4000000000009995": "insufficient_funds"}
+DECLINE_MESSAGES = {
+    "generic_decline": "Your card was declined.",
+    "insufficient_funds": "Your card has insufficient funds.",
 }
 
 _BRANDS = (
@@ -37,20 +38,33 @@ _BRANDS = (
 
 @dataclass(frozen=True)
 class Card:
-    """A card as the payment method a charge is made with."""
+    """A card as the payment method a charge is made with: never its number, only brand and last4."""
 
-    number: str
     payment_method: str
+    brand: str
+    last4: str
+    #: The decline code a charge on this card ends with (a test card's behaviour), None when it succeeds.
+    decline_code: str | None = None
 
-    @property
-    def brand(self) -> str:
-        """The card network, from the number's prefix."""
-        return next((brand for prefix, brand in _BRANDS if self.number.startswith(prefix)), "unknown")
+    @classmethod
+    def from_number(cls, number: str, payment_method: str) -> Card:
+        """Keep what a charge may show of a number (brand, last4) and how it behaves; drop the number."""
+        brand = next((brand for prefix, brand in _BRANDS if number.startswith(prefix)), "unknown")
+        return cls(payment_method, brand, number[-4:], DECLINES.get(number))
 
-    @property
-    def last4(self) -> str:
-        """The last four digits, the only part a charge shows."""
-        return self.number[-4:]
+    @classmethod
+    def from_stored(cls, stored: dict) -> Card:
+        """The card kept on an intent (see stored())."""
+        return cls(stored["payment_method"], stored["brand"], stored["last4"], stored.get("decline_code"))
+
+    def stored(self) -> dict:
+        """What the stub keeps of the card on an intent until it is charged."""
+        return {
+            "payment_method": self.payment_method,
+            "brand": self.brand,
+            "last4": self.last4,
+            "decline_code": self.decline_code,
+        }
 
     def details(self) -> dict:
         """payment_method_details as a charge carries them."""
@@ -67,10 +81,9 @@ class Card:
 
     def decline(self) -> StripeError | None:
         """The card_error a charge on this card ends with, or None when it succeeds."""
-        if self.number not in DECLINES:
+        if self.decline_code is None:
             return None
-        decline_code, message = DECLINES[self.number]
-        return card_error("card_declined", message, decline_code=decline_code)
+        return card_error("card_declined", DECLINE_MESSAGES[self.decline_code], decline_code=self.decline_code)
 
 
 def luhn_valid(number: str) -> bool:
@@ -89,7 +102,7 @@ def card_from_number(raw: str, param: str = "number") -> Card:
     number = raw.replace(" ", "").replace("-", "")
     if not (number.isdigit() and 12 <= len(number) <= 19 and luhn_valid(number)):
         raise card_error("incorrect_number", "Your card number is incorrect.", param=param)
-    return Card(number=number, payment_method=new_id("pm_"))
+    return Card.from_number(number, new_id("pm_"))
 
 
 def card_from_payment_method(payment_method: str) -> Card:
@@ -98,4 +111,4 @@ def card_from_payment_method(payment_method: str) -> Card:
         raise invalid(
             f"No such PaymentMethod: '{payment_method}'", param="payment_method", code="resource_missing"
         )
-    return Card(number=PAYMENT_METHODS[payment_method], payment_method=payment_method)
+    return Card.from_number(PAYMENT_METHODS[payment_method], payment_method)

@@ -11,8 +11,10 @@ from sqlalchemy.engine import Connection
 from payments.stub.cards import card_from_number
 from payments.stub.errors import StripeError, invalid
 from payments.stub.events import emit
-from payments.stub.intents import charge_intent, new_intent
+from payments.stub.intents import CAPTURE_METHODS, charge_intent, new_intent
 from payments.stub.params import (
+    HASH,
+    SCALAR,
     get_dict,
     get_int,
     get_list,
@@ -20,25 +22,31 @@ from payments.stub.params import (
     merge_metadata,
     reject_unknown,
 )
-from payments.stub.storage import get_object, insert_object, new_id, now, public, save_object
+from payments.stub.storage import get_object, insert_object, new_id, now, save_object
 
-SESSION_PARAMS = {
-    "mode",
-    "success_url",
-    "cancel_url",
-    "line_items",
-    "amount",
-    "currency",
-    "metadata",
-    "client_reference_id",
-    "customer_email",
-    "payment_method_types",
-    "payment_intent_data",
-    "expires_at",
-    "locale",
-    "submit_type",
-    "billing_address_collection",
+LINE_ITEM = {
+    "quantity": SCALAR,
+    "price": SCALAR,
+    "price_data": {"currency": SCALAR, "unit_amount": SCALAR, "product_data": {"name": SCALAR}},
 }
+SESSION_PARAMS = {
+    "mode": SCALAR,
+    "success_url": SCALAR,
+    "cancel_url": SCALAR,
+    "line_items": [LINE_ITEM],
+    "amount": SCALAR,
+    "currency": SCALAR,
+    "metadata": HASH,
+    "client_reference_id": SCALAR,
+    "customer_email": SCALAR,
+    "payment_method_types": [SCALAR],
+    "payment_intent_data": {"metadata": HASH, "capture_method": SCALAR, "description": SCALAR},
+    "expires_at": SCALAR,
+    "locale": SCALAR,
+    "submit_type": SCALAR,
+    "billing_address_collection": SCALAR,
+}
+SUBMIT_TYPES = ("auto", "book", "donate", "pay")
 DAY = 24 * 3600
 
 
@@ -49,6 +57,14 @@ def create_session(conn: Connection, params: dict[str, Any], public_base: str) -
     success_url = _url(params, "success_url", required=True)
     cancel_url = _url(params, "cancel_url")
     items = _line_items(params)
+    for index, value in enumerate(get_list(params, "payment_method_types")):
+        if value != "card":
+            raise invalid(
+                f"The payment method type {value!r} is not supported here; only 'card' is.",
+                param=f"payment_method_types[{index}]",
+                code="payment_method_unactivated",
+            )
+    intent_data = get_dict(params, "payment_intent_data")
     currencies = {item["currency"] for item in items}
     if len(currencies) != 1:
         raise invalid("All line items must use the same currency.", param="line_items")
@@ -78,20 +94,45 @@ def create_session(conn: Connection, params: dict[str, Any], public_base: str) -
         "expires_at": get_int(params, "expires_at", minimum=created + 1800, maximum=created + DAY)
         or created + DAY,
         "locale": get_str(params, "locale"),
+        "submit_type": get_str(params, "submit_type", choices=SUBMIT_TYPES),
+        "billing_address_collection": get_str(
+            params, "billing_address_collection", choices=("auto", "required")
+        ) or "auto",
         "_token": new_id("", 32),
         "_line_items": items,
-        "_intent_metadata": merge_metadata(get_dict(params, "payment_intent_data")),
+        "_intent_metadata": merge_metadata(intent_data),
+        "_intent_capture_method": get_str(intent_data, "capture_method", choices=CAPTURE_METHODS) or "automatic",
+        "_intent_description": get_str(intent_data, "description"),
     }
     return insert_object(conn, session)
 
 
-def line_items_page(session: dict[str, Any], url: str) -> dict[str, Any]:
-    """GET /v1/checkout/sessions/{id}/line_items (every item on one page)."""
-    return {"object": "list", "url": url, "has_more": False, "data": session["_line_items"]}
+def line_items_page(session: dict[str, Any], url: str, params: dict[str, Any]) -> dict[str, Any]:
+    """GET /v1/checkout/sessions/{id}/line_items, in order, with limit, starting_after and ending_before."""
+    items = session["_line_items"]
+    limit = get_int(params, "limit", minimum=1, maximum=100) or 10
+    ids = [item["id"] for item in items]
+    for name in ("starting_after", "ending_before"):
+        cursor = get_str(params, name)
+        if cursor is not None and cursor not in ids:
+            raise invalid(f"No such line item: '{cursor}'", param=name, code="resource_missing")
+    after, before = get_str(params, "starting_after"), get_str(params, "ending_before")
+    if after:
+        page = items[ids.index(after) + 1 :]
+        has_more = len(page) > limit
+        page = page[:limit]
+    elif before:
+        earlier = items[: ids.index(before)]
+        page = earlier[-limit:]
+        has_more = len(earlier) > limit
+    else:
+        page, has_more = items[:limit], len(items) > limit
+    return {"object": "list", "url": url, "has_more": has_more, "data": page}
 
 
-def expire_session(conn: Connection, session_id: str) -> dict[str, Any]:
+def expire_session(conn: Connection, session_id: str, params: dict[str, Any]) -> dict[str, Any]:
     """POST /v1/checkout/sessions/{id}/expire: only an open session can expire."""
+    reject_unknown(params, {})
     session = get_object(conn, "checkout.session", session_id, lock=True)
     if session["status"] != "open":
         raise invalid(
@@ -102,14 +143,6 @@ def expire_session(conn: Connection, session_id: str) -> dict[str, Any]:
     save_object(conn, session)
     emit(conn, "checkout.session.expired", session)
     return session
-
-
-def session_view(session: dict[str, Any], expand: list[str]) -> dict[str, Any]:
-    """The API view of a session, with line_items when expanded."""
-    view = public(session)
-    if "line_items" in expand:
-        view["line_items"] = line_items_page(session, f"/v1/checkout/sessions/{session['id']}/line_items")
-    return view
 
 
 def pay_session(
@@ -132,7 +165,8 @@ def pay_session(
     if error is None:
         session.update(
             status="complete",
-            payment_status="paid",
+            # A manual capture only holds the money: not paid until the intent is captured.
+            payment_status="unpaid" if intent["status"] == "requires_capture" else "paid",
             customer_details={"email": session["customer_email"], "name": None},
         )
         save_object(conn, session)
@@ -154,6 +188,8 @@ def _session_intent(conn: Connection, session: dict[str, Any]) -> dict[str, Any]
         amount=session["amount_total"],
         currency=session["currency"],
         metadata=dict(session["_intent_metadata"]),
+        description=session.get("_intent_description"),
+        capture_method=session.get("_intent_capture_method", "automatic"),
     )
     session["payment_intent"] = intent["id"]
     save_object(conn, session)

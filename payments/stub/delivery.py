@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -13,6 +14,7 @@ from Crypto.Hash import HMAC, SHA256
 from sqlalchemy import Row, insert, select, update
 
 from payments.stub.events import CONFIG_ENDPOINT
+from payments.stub.expand import with_pending
 from payments.stub.state import StubState
 from payments.stub.storage import attempts, deliveries, find_object, public
 
@@ -33,23 +35,43 @@ def backoff(state: StubState, attempt: int) -> float:
     return min(state.retry_base_seconds * 2 ** (attempt - 1), state.retry_max_seconds)
 
 
-def deliver_due(state: StubState, limit: int = 50) -> int:
-    """Attempt every delivery that is due (once each); return how many were attempted."""
-    with state.engine.begin() as conn:
-        due = conn.execute(
-            select(deliveries)
-            .where(deliveries.c.state == "pending", deliveries.c.next_attempt_at <= time.time())
-            .order_by(deliveries.c.next_attempt_at)
-            .limit(limit)
-        ).all()
+def due_by_endpoint(state: StubState, limit: int = 200, skip: frozenset[str] = frozenset()) -> dict[str, list[Row]]:
+    """Due deliveries, oldest first, grouped by endpoint (endpoints in skip left out)."""
+    query = (
+        select(deliveries)
+        .where(deliveries.c.state == "pending", deliveries.c.next_attempt_at <= time.time())
+        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+        .limit(limit)
+    )
+    if skip:
+        query = query.where(deliveries.c.endpoint_id.not_in(skip))
+    groups: dict[str, list[Row]] = {}
+    with state.engine.connect() as conn:
+        for row in conn.execute(query):
+            groups.setdefault(row.endpoint_id, []).append(row)
+    return groups
+
+
+def deliver_endpoint(state: StubState, rows: list[Row]) -> int:
+    """Attempt one endpoint's due deliveries in order; return how many were attempted."""
     done = 0
     with requests.Session() as http:
         http.trust_env = False
-        for row in due:
+        for row in rows:
             if _claim(state, row):
                 _attempt(state, http, row)
                 done += 1
     return done
+
+
+def deliver_due(state: StubState, limit: int = 200) -> int:
+    """Attempt every due delivery once, each endpoint in its own thread (so that a slow one delays no
+    other); return how many were attempted. The deliver command and tests call this."""
+    groups = due_by_endpoint(state, limit)
+    if not groups:
+        return 0
+    with ThreadPoolExecutor(max_workers=min(len(groups), state.parallel_endpoints)) as pool:
+        return sum(pool.map(lambda rows: deliver_endpoint(state, rows), groups.values()))
 
 
 def _claim(state: StubState, row: Row) -> bool:
@@ -72,11 +94,13 @@ def _attempt(state: StubState, http: requests.Session, row: Row) -> None:
     with state.engine.connect() as conn:
         event = find_object(conn, "event", row.event_id)
         target = _target(state, conn, row.endpoint_id)
+        if event is not None:
+            event = with_pending(conn, public(event))
     if event is None or target is None:
         _record(state, row, None, "endpoint or event no longer exists", 0, final="abandoned")
         return
     url, secret = target
-    payload = json.dumps(public(event), indent=2)
+    payload = json.dumps(event, indent=2)
     started = time.monotonic()
     status, error = _post(state, http, url, payload, sign(payload, secret, int(time.time())))
     elapsed = int((time.monotonic() - started) * 1000)
@@ -135,47 +159,78 @@ def _record(
 
 
 class DeliveryWorker:
-    """A daemon thread that delivers due webhooks, woken early when new events are recorded."""
+    """A dispatcher thread that hands each endpoint's due deliveries to a pool, one endpoint per pool
+    thread at a time: a slow or dead endpoint (bounded by the timeout) holds up only itself."""
 
     def __init__(self, state: StubState) -> None:
         self.state = state
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._busy: set[str] = set()
+        self._busy_lock = threading.Lock()
 
     @property
     def running(self) -> bool:
-        """Whether the thread is alive."""
+        """Whether the dispatcher thread is alive (in this process)."""
         return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
-        """Start the thread unless it is already running."""
+        """Start the dispatcher and its pool unless they already run."""
         if not self.running:
             self._stop.clear()
+            self._busy.clear()
+            self._pool = ThreadPoolExecutor(
+                max_workers=self.state.parallel_endpoints, thread_name_prefix="stripe-stub-endpoint"
+            )
             self._thread = threading.Thread(target=self._run, name="stripe-stub-webhooks", daemon=True)
             self._thread.start()
 
     def wake(self) -> None:
-        """Deliver now rather than at the next poll."""
+        """Look for due deliveries now rather than at the next poll."""
         self._wake.set()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the thread and wait for it."""
+        """Stop the dispatcher and wait for deliveries in progress (each bounded by the timeout)."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def _run(self) -> None:
-        """Deliver, then sleep until woken or the poll interval passes."""
+        """Dispatch due deliveries of idle endpoints, then sleep until woken or the poll interval passes."""
         while not self._stop.is_set():
             try:
-                deliver_due(self.state)
+                self._dispatch()
             except Exception:
                 log.exception("webhook delivery round failed")
             self._wake.wait(self.state.poll_seconds)
             self._wake.clear()
+
+    def _dispatch(self) -> None:
+        """Submit each idle endpoint's due deliveries to the pool."""
+        with self._busy_lock:
+            busy = frozenset(self._busy)
+        for endpoint_id, rows in due_by_endpoint(self.state, skip=busy).items():
+            with self._busy_lock:
+                self._busy.add(endpoint_id)
+            self._pool.submit(self._deliver, endpoint_id, rows)
+
+    def _deliver(self, endpoint_id: str, rows: list[Row]) -> None:
+        """Deliver one endpoint's rows, then mark it idle and look again."""
+        try:
+            deliver_endpoint(self.state, rows)
+        except Exception:
+            log.exception("webhook delivery to %s failed", endpoint_id)
+        finally:
+            with self._busy_lock:
+                self._busy.discard(endpoint_id)
+            self._wake.set()
 
 
 def start_worker(state: StubState) -> DeliveryWorker:

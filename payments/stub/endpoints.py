@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,7 +10,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.engine import Connection
 
 from payments.stub.errors import invalid
-from payments.stub.params import get_list, get_str, merge_metadata, reject_unknown
+from payments.stub.params import HASH, SCALAR, get_bool, get_list, get_str, merge_metadata, reject_unknown
 from payments.stub.storage import (
     deliveries,
     get_object,
@@ -21,8 +22,20 @@ from payments.stub.storage import (
     save_object,
 )
 
-CREATE_PARAMS = {"url", "enabled_events", "description", "metadata", "api_version", "connect"}
-UPDATE_PARAMS = {"url", "enabled_events", "description", "metadata", "disabled"}
+CREATE_PARAMS = {
+    "url": SCALAR,
+    "enabled_events": [SCALAR],
+    "description": SCALAR,
+    "metadata": HASH,
+    "api_version": SCALAR,
+}
+UPDATE_PARAMS = {
+    "url": SCALAR,
+    "enabled_events": [SCALAR],
+    "description": SCALAR,
+    "metadata": HASH,
+    "disabled": SCALAR,
+}
 
 
 def create_endpoint(conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
@@ -57,7 +70,7 @@ def update_endpoint(conn: Connection, endpoint_id: str, params: dict[str, Any]) 
     if "description" in params:
         endpoint["description"] = get_str(params, "description")
     if "disabled" in params:
-        endpoint["status"] = "disabled" if params["disabled"] == "true" else "enabled"
+        endpoint["status"] = "disabled" if get_bool(params, "disabled") else "enabled"
     endpoint["metadata"] = merge_metadata(params, endpoint["metadata"])
     return save_object(conn, endpoint)
 
@@ -75,12 +88,31 @@ def delete_endpoint(conn: Connection, endpoint_id: str) -> dict[str, Any]:
 
 
 def _url(params: dict[str, Any], *, required: bool) -> str | None:
-    """The endpoint URL: absolute http or https."""
+    """The endpoint URL: absolute http or https on this machine (loopback), so the stub posts nowhere else."""
     value = get_str(params, "url", required=required)
-    parts = urlsplit(value or "")
-    if value is not None and (parts.scheme not in ("http", "https") or not parts.netloc):
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
         raise invalid(f"Invalid URL: {value}", param="url", code="url_invalid")
+    if not is_loopback(parts.hostname):
+        raise invalid(
+            f"Invalid URL: {value}: the payment stub delivers webhooks only to this machine "
+            "(localhost, 127.0.0.0/8 or ::1).",
+            param="url",
+            code="url_invalid",
+        )
     return value
+
+
+def is_loopback(host: str) -> bool:
+    """localhost, or a literal loopback address (no name is resolved)."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _events(params: dict[str, Any], *, required: bool) -> list[str]:

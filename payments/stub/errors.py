@@ -27,6 +27,8 @@ class StripeError(Exception):
         self.code = code
         self.param = param
         self.extra = extra
+        #: Set when the request's changes were committed before the error (a recorded decline).
+        self.committed = False
 
     def to_dict(self) -> dict[str, Any]:
         """The body's error object."""
@@ -59,7 +61,8 @@ def missing(type_: str, object_id: str, param: str = "id") -> StripeError:
 def unexpected_state(obj: dict[str, Any], action: str) -> StripeError:
     """A 400 for an action the object's status does not allow."""
     message = f"You cannot {action} this PaymentIntent because it has a status of {obj['status']}."
-    return invalid(message, code="payment_intent_unexpected_state", payment_intent=obj)
+    shown = {key: value for key, value in obj.items() if not key.startswith("_")}
+    return invalid(message, code="payment_intent_unexpected_state", payment_intent=shown)
 
 
 def card_error(

@@ -1,4 +1,7 @@
-"""Idempotency-Key: replay the first response for 24 hours, refuse other parameters, 409 while in flight."""
+"""Idempotency-Key: replay the first response for 24 hours, refuse other parameters, 409 while in flight.
+
+Only a request that ran (succeeded, or a decline it recorded) stores its result; one that failed
+validation stores nothing, so the same key can be used again with corrected parameters."""
 
 from __future__ import annotations
 
@@ -115,11 +118,15 @@ def _in_use(key: str) -> StripeError:
 
 
 def _run(view: Callable[..., Any], args: tuple, kwargs: dict) -> Response:
-    """Call the view, turning a Stripe error into its response so that it can be stored too."""
+    """Call the view; an error after the request's changes were committed (a recorded decline) becomes
+    its response, stored for replay. Any other error (validation, a missing object, a refused state) means
+    the request did nothing, so it is raised and the key released, as Stripe saves no result then."""
     try:
         return make_response(view(*args, **kwargs))
     except StripeError as error:
-        return error.response()
+        if error.committed:
+            return error.response()
+        raise
 
 
 def _finish(engine: Engine, key: str, response: Response) -> None:

@@ -50,11 +50,37 @@ def _listify(node: Any) -> Any:
     return items
 
 
-def reject_unknown(params: dict[str, Any], allowed: set[str]) -> None:
-    """Refuse parameters the endpoint does not take, as Stripe does."""
-    for name in params:
-        if name not in allowed | {"expand"}:
-            raise invalid(f"Received unknown parameter: {name}", param=name, code="parameter_unknown")
+#: A parameter schema: name -> SCALAR, HASH (free keys, as metadata), a nested schema dict,
+#: or a one-element list [schema] for an array of such values.
+SCALAR = None
+HASH = "hash"
+#: The parameters every list endpoint takes.
+LIST_PARAMS: dict[str, Any] = {"limit": SCALAR, "starting_after": SCALAR, "ending_before": SCALAR}
+
+
+def reject_unknown(params: dict[str, Any], schema: dict[str, Any] | set[str], prefix: str = "") -> None:
+    """Refuse any parameter, at any depth, the endpoint does not take (400 parameter_unknown), as Stripe does."""
+    if isinstance(schema, set):
+        schema = dict.fromkeys(schema, SCALAR)
+    if not prefix:
+        schema = {**schema, "expand": [SCALAR]}
+    for name, value in params.items():
+        full = f"{prefix}[{name}]" if prefix else name
+        if name not in schema:
+            raise invalid(f"Received unknown parameter: {full}", param=full, code="parameter_unknown")
+        _check_value(value, schema[name], full)
+
+
+def _check_value(value: Any, spec: Any, name: str) -> None:
+    """Check a nested value against its schema entry."""
+    if isinstance(spec, dict) and isinstance(value, dict):
+        reject_unknown(value, spec, name)
+    elif isinstance(spec, list) and isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_value(item, spec[0], f"{name}[{index}]")
+    elif spec is SCALAR and isinstance(value, dict | list):
+        raise invalid(f"Invalid value for {name}: a single value was expected.", param=name,
+                      code="parameter_invalid")
 
 
 def get_str(

@@ -8,10 +8,10 @@ from sqlalchemy.engine import Connection
 
 from payments.stub.errors import invalid
 from payments.stub.events import emit
-from payments.stub.params import get_int, get_str, merge_metadata, reject_unknown
+from payments.stub.params import HASH, SCALAR, get_int, get_str, merge_metadata, reject_unknown
 from payments.stub.storage import get_object, insert_object, new_id, now, save_object
 
-REFUND_PARAMS = {"payment_intent", "charge", "amount", "reason", "metadata", "instructions_email"}
+REFUND_PARAMS = {"payment_intent": SCALAR, "charge": SCALAR, "amount": SCALAR, "reason": SCALAR, "metadata": HASH}
 REASONS = ("duplicate", "fraudulent", "requested_by_customer")
 
 
@@ -75,7 +75,7 @@ def _refundable_charge(conn: Connection, params: dict[str, Any]) -> dict[str, An
             )
         charge_id = intent["latest_charge"]
     charge = get_object(conn, "charge", charge_id, lock=True, param="charge")
-    if charge["status"] != "succeeded":
+    if charge["status"] != "succeeded" or not charge["captured"]:
         raise invalid(
             f"Charge {charge_id} has not succeeded and cannot be refunded.",
             param="charge",

@@ -21,6 +21,8 @@ class StubState:
     give_up_seconds: float
     timeout_seconds: float
     poll_seconds: float
+    #: How many endpoints are delivered to at the same time (one pool thread each).
+    parallel_endpoints: int = 8
     worker: Any = field(default=None, repr=False)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,14 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    delete,
     event,
     insert,
     select,
     update,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from payments.stub.errors import invalid, missing
 from payments.stub.params import get_int, get_str
@@ -62,6 +65,14 @@ idempotency_keys = Table(
     Column("status_code", Integer),
     Column("body", Text),
     Column("created_at", Float, nullable=False),
+)
+
+#: The stub's own settings that must outlive a restart (the generated secret of the configured endpoint).
+settings = Table(
+    "stub_settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
 )
 
 deliveries = Table(
@@ -107,6 +118,10 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
     metadata.create_all(engine)
+    try:
+        scrub_card_numbers(engine)
+    except IntegrityError:  # another process did it at the same moment
+        pass
     return engine
 
 
@@ -122,6 +137,37 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
 def _sqlite_begin(conn) -> None:
     """Take the write lock at the start so read-modify-write requests serialise across processes."""
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def stored_setting(engine: Engine, name: str, make: Callable[[], str]) -> str:
+    """A setting kept in the stub's database, created by make() the first time (first writer wins)."""
+    query = select(settings.c.value).where(settings.c.name == name)
+    try:
+        with engine.begin() as conn:
+            value = conn.execute(query).scalar()
+            if value is None:
+                value = make()
+                conn.execute(insert(settings).values(name=name, value=value))
+            return value
+    except IntegrityError:  # another process stored it first
+        with engine.connect() as conn:
+            return conn.execute(query).scalar_one()
+
+
+def scrub_card_numbers(engine: Engine) -> None:
+    """Once per database: drop the card numbers earlier versions kept (an intent's _card_number, and
+    error bodies stored for idempotent replay that embedded it)."""
+    done = select(settings.c.value).where(settings.c.name == "card_numbers_scrubbed")
+    with engine.begin() as conn:
+        if conn.execute(done).scalar() is not None:
+            return
+        rows = conn.execute(select(objects.c.id, objects.c.data).where(objects.c.type == "payment_intent"))
+        for row in rows.all():
+            if "_card_number" in row.data:
+                data = {key: value for key, value in row.data.items() if key != "_card_number"}
+                conn.execute(update(objects).where(objects.c.id == row.id).values(data=data))
+        conn.execute(delete(idempotency_keys).where(idempotency_keys.c.body.contains("_card_number")))
+        conn.execute(insert(settings).values(name="card_numbers_scrubbed", value="1"))
 
 
 def now() -> int:
