@@ -65,10 +65,10 @@ def password_problem(password: str, *, email: str | None = None, phone: str | No
         return "short"
     lowered = password.lower()
     core = lowered.strip("0123456789!@#$%^&*()-_=+.,;:?~ ")
-    if lowered in common_passwords() or (len(core) >= 4 and core in common_passwords()):
-        return "common"
     if len(set(lowered)) < 4 or _is_periodic(lowered) or _is_sequence(lowered) or _is_sequence(core):
         return "trivial"
+    if lowered in common_passwords() or (len(core) >= 4 and core in common_passwords()):
+        return "common"
     if any(part in lowered for part in _personal_parts(email, phone, name)):
         return "personal"
     return None
