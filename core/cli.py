@@ -14,6 +14,13 @@ from core.districts import District
 from core.errors import DomainError
 from core.permissions import DISTRICT_SCOPED, Role
 
+#: Operator-facing reasons for a refused password (the web forms show translated ones).
+PASSWORD_PROBLEMS = {
+    "short": "at least 10 characters (at most 128)",
+    "common": "too common, easy to guess",
+    "trivial": "only repeated or consecutive characters",
+    "personal": "contains the email, mobile number or name",
+}
 users_cli = AppGroup("users", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="Audit log tools.")
 
@@ -44,7 +51,7 @@ def create_user_command(email, phone, display_name, roles, districts, password):
             grants.append((role, None))
     problem = passwords.password_problem(password, email=email, phone=phone, name=display_name)
     if problem is not None:
-        raise click.BadParameter(passwords.password_message(problem), param_hint="--password")
+        raise click.BadParameter(PASSWORD_PROBLEMS[problem], param_hint="--password")
     try:
         user = services.create_user(email=email, phone=phone, password=password,
                                     display_name=display_name, actor=None, roles=grants)
