@@ -95,14 +95,15 @@ def upgrade():
     sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_login_throttle'))
     )
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('session_token', sa.String(length=64), nullable=True))
+    # A plain ADD COLUMN (no table rebuild: on SQLite rebuilding "user" trips the foreign keys that
+    # point at it); the empty default only serves rows that exist now and is replaced right away.
+    op.add_column('user', sa.Column('session_token', sa.String(length=64), nullable=False, server_default=''))
     conn = op.get_bind()
     for (user_id,) in conn.execute(sa.select(user_table.c.id)).all():
         conn.execute(user_table.update().where(user_table.c.id == user_id)
                      .values(session_token=secrets.token_urlsafe(32)))
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.alter_column('session_token', existing_type=sa.String(length=64), nullable=False)
+    if conn.dialect.name == "postgresql":
+        op.alter_column('user', 'session_token', server_default=None)
 
     head = _rechain(conn, _plain, _keyed(current_app.config["AUDIT_KEY"].encode("utf-8")))
     for statement in TRIGGERS[conn.dialect.name]:
@@ -118,6 +119,5 @@ def downgrade():
     for statement in DROP_TRIGGERS[conn.dialect.name]:
         op.execute(statement)
     _rechain(conn, _keyed(current_app.config["AUDIT_KEY"].encode("utf-8")), _plain)
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_column('session_token')
+    op.drop_column('user', 'session_token')  # native DROP COLUMN (SQLite 3.35+), no table rebuild
     op.drop_table('login_throttle')
