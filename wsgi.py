@@ -26,8 +26,8 @@ from catalog.search_cli import search_cli
 from complaints.routes import bp as complaints_bp
 from core import cli as core_cli
 from core import demo as core_demo
-from core.accounts.admin_routes import bp as admin_bp
 from core.accounts import services as account_services
+from core.accounts.admin_routes import bp as admin_bp
 from core.accounts.routes import bp as accounts_bp
 from core.config import PROJECT_ROOT, load_config
 from core.db import db

@@ -15,7 +15,6 @@ from core.errors import DomainError
 from core.extensions import limiter
 from core.forms import attach_domain_error, choices
 from core.i18n import LOCALES, _, normalise_locale
-from core.permissions import Role
 from core.safe_redirect import local_or
 
 bp = Blueprint("accounts", __name__)
@@ -57,7 +56,8 @@ def login():
 def logout():
     if request.method == "POST" or not current_user.is_authenticated:
         if current_user.is_authenticated:
-            services.end_sessions(current_user._get_current_object())  # a copied session or remember-me cookie stops working
+            # A copied session or remember-me cookie stops working too.
+            services.end_sessions(current_user._get_current_object())
             db.session.commit()
         logout_user()
         flash(_("您已退出登录。"), "info")
