@@ -8,6 +8,7 @@ from flask import Flask
 # Every package's models are imported here so that the metadata is complete.
 import catalog.models  # noqa: F401
 import core.audit  # noqa: F401
+import core.audit_anchor  # noqa: F401 - moves the audit head anchor after each commit
 import core.notifications  # noqa: F401
 import market.search.models  # noqa: F401
 import payments.models  # noqa: F401
@@ -22,8 +23,8 @@ from catalog.routes import bp as catalog_bp
 from complaints.routes import bp as complaints_bp
 from core import cli as core_cli
 from core import demo as core_demo
+from core.accounts import services as account_services
 from core.accounts.admin_routes import bp as admin_bp
-from core.accounts.models import User
 from core.accounts.routes import bp as accounts_bp
 from core.config import PROJECT_ROOT, load_config
 from core.db import db
@@ -83,9 +84,8 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_message = _l("请先登录。")
     login_manager.login_message_category = "warning"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # Sessions and remember-me cookies carry "<id>:<session token>"; an ended session loads no one.
+    login_manager.user_loader(account_services.load_session_user)
 
 
 def connect_packages() -> None:

@@ -7,13 +7,20 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from core import audit
-from core.accounts import services
+from core import audit, audit_anchor
+from core.accounts import passwords, services
 from core.db import db
 from core.districts import District
 from core.errors import DomainError
 from core.permissions import DISTRICT_SCOPED, Role
 
+#: Operator-facing reasons for a refused password (the web forms show translated ones).
+PASSWORD_PROBLEMS = {
+    "short": "at least 10 characters (at most 128)",
+    "common": "too common, easy to guess",
+    "trivial": "only repeated or consecutive characters",
+    "personal": "contains the email, mobile number or name",
+}
 users_cli = AppGroup("users", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="Audit log tools.")
 
@@ -42,8 +49,9 @@ def create_user_command(email, phone, display_name, roles, districts, password):
             grants += [(role, d) for d in district_ids]
         else:
             grants.append((role, None))
-    if len(password) < 10:
-        raise click.BadParameter("at least 10 characters", param_hint="--password")
+    problem = passwords.password_problem(password, email=email, phone=phone, name=display_name)
+    if problem is not None:
+        raise click.BadParameter(PASSWORD_PROBLEMS[problem], param_hint="--password")
     try:
         user = services.create_user(email=email, phone=phone, password=password,
                                     display_name=display_name, actor=None, roles=grants)
@@ -54,13 +62,30 @@ def create_user_command(email, phone, display_name, roles, districts, password):
 
 
 @audit_cli.command("verify")
-def verify_command():
-    """Check the hash chain; exit 1 naming the first bad entry."""
-    result = audit.verify_chain()
+@click.option("--anchor", "anchor_value", metavar="ID:HASH",
+              help="Check against a head anchor kept elsewhere (default: the anchor file).")
+def verify_command(anchor_value):
+    """Check the keyed hash chain and its head anchor; exit 1 naming what was found."""
+    path = current_app.config.get("AUDIT_ANCHOR_PATH")
+    if anchor_value is not None:
+        anchor = audit_anchor.parse_anchor(anchor_value)
+        if anchor is None:
+            raise click.BadParameter("expected ID:HASH (64 hex digits)", param_hint="--anchor")
+        source = "--anchor"
+    else:
+        anchor = audit_anchor.read_anchor(path) if path else None
+        source = path
+    result = audit.verify_chain(anchor)
+    if result.ok and anchor is None and result.checked and path:
+        result.ok, result.problem = False, "anchor_missing"
     if result.ok:
-        click.echo(f"audit log OK: {result.checked} entries verified")
+        click.echo(f"audit log OK: {result.checked} entries verified"
+                   + (f" against the anchor from {source}" if anchor else ""))
+        if result.head_id:
+            click.echo(f"head anchor (keep a copy elsewhere): "
+                       f"{audit_anchor.format_anchor(result.head_id, result.head_hash)}")
         return
-    click.echo(f"audit log BROKEN at entry {result.bad_entry_id}: {result.problem} "
-               f"({result.checked} entries verified before it)", err=True)
-    current_app.logger.error("audit chain broken at %s", result.bad_entry_id)
+    click.echo(f"audit log BROKEN: {result.describe(path)} ({result.checked} entries verified before it)",
+               err=True)
+    current_app.logger.error("audit chain broken: %s", result.describe(path))
     raise SystemExit(1)

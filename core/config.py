@@ -9,6 +9,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"  # noqa: S105 - refused outside development
 DEV_DATA_KEY = "ZGV2LWRhdGEta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE="  # base64 of 32 bytes, development only
+DEV_AUDIT_KEY = "dev-audit-key-not-for-production"  # noqa: S105 - refused outside development
 TRANSLATION_DOMAINS = ("core", "suppliers", "catalog", "registry", "market", "payments", "orders", "complaints",
                        "reports")
 
@@ -30,6 +31,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "ENV_NAME": env_name,
         "SECRET_KEY": _env("SECRET_KEY", DEV_SECRET_KEY),
         "DATA_KEY": _env("DATA_KEY", DEV_DATA_KEY if env_name != "production" else None),
+        "AUDIT_KEY": _env("AUDIT_KEY", DEV_AUDIT_KEY if env_name != "production" else None),
+        "AUDIT_ANCHOR_PATH": _env("AUDIT_ANCHOR_PATH", str(INSTANCE_DIR / "audit-anchor.txt")),
         "SQLALCHEMY_DATABASE_URI": _env(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'app.sqlite3'}"
         ),
@@ -52,6 +55,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "LOGIN_FREE_ATTEMPTS": int(_env("LOGIN_FREE_ATTEMPTS", "5")),
+        "LOGIN_BASE_DELAY_SECONDS": int(_env("LOGIN_BASE_DELAY_SECONDS", "30")),
+        "LOGIN_MAX_DELAY_SECONDS": int(_env("LOGIN_MAX_DELAY_SECONDS", "900")),
+        "REGISTER_RATE_LIMIT": _env("REGISTER_RATE_LIMIT", "5 per minute;20 per hour"),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "BABEL_TRANSLATION_DIRECTORIES": ";".join(
@@ -91,3 +98,5 @@ def check_config(cfg: dict) -> None:
         raise ConfigError("SECRET_KEY must be set to a secret value in production.")
     if not cfg.get("DATA_KEY") or cfg["DATA_KEY"] == DEV_DATA_KEY:
         raise ConfigError("DATA_KEY must be set in production (base64 of 32 random bytes).")
+    if not cfg.get("AUDIT_KEY") or cfg["AUDIT_KEY"] == DEV_AUDIT_KEY:
+        raise ConfigError("AUDIT_KEY must be set to a secret value in production.")

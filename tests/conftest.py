@@ -12,6 +12,7 @@ from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from core import audit
 from core.accounts.models import ResidentKind, RoleGrant, User
 from core.db import db as _db
 from core.districts import District, load_districts
@@ -57,7 +58,9 @@ def app():
         "STRIPE_STUB_DATABASE_URL": f"sqlite:///{tmp / 'stub.sqlite3'}",
         "STRIPE_STUB_EMBEDDED": False,
         "LOGIN_RATE_LIMIT": "10000 per minute",
+        "REGISTER_RATE_LIMIT": "10000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
+        "AUDIT_ANCHOR_PATH": str(tmp / "audit-anchor.txt"),
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
@@ -82,8 +85,25 @@ def db(app):
     _db.session.remove()
     with _db.engine.begin() as conn:
         for table in reversed(_db.metadata.sorted_tables):
-            conn.execute(table.delete())
+            if table.name == "audit_entry":
+                empty_audit_log(conn)
+            else:
+                conn.execute(table.delete())
+    Path(app.config["AUDIT_ANCHOR_PATH"]).unlink(missing_ok=True)
     ctx.pop()
+
+
+def empty_audit_log(conn) -> None:
+    """Empty the append-only audit table: TRUNCATE on PostgreSQL, or DELETE with its triggers lifted."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        conn.exec_driver_sql("TRUNCATE audit_entry")
+        return
+    for statement in audit.DROP_APPEND_ONLY_DDL[dialect]:
+        conn.exec_driver_sql(statement)
+    conn.execute(audit.AuditEntry.__table__.delete())
+    for statement in audit.APPEND_ONLY_DDL[dialect]:
+        conn.exec_driver_sql(statement)
 
 
 @pytest.fixture
@@ -132,7 +152,7 @@ def make_user(role: Role | None = Role.resident, *, districts: tuple[str, ...] =
 def login(client, user: User) -> None:
     """Log `user` in on `client` without going through the form (the form has its own tests)."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

@@ -6,11 +6,14 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectF
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 
 from core.accounts.models import ORGANISATION_KIND_TITLES, RESIDENT_KIND_TITLES
+from core.accounts.passwords import StrongPassword
 from core.forms import BaseForm, choices, email_address, mobile_number, strip_filter
 from core.i18n import _l
 from core.permissions import ROLE_TITLES
 
 PASSWORD_RULES = [InputRequired(), Length(min=10, max=128, message=_l("密码长度应为 10 到 128 个字符。"))]
+#: For a new password: the length, then no common, trivial or personal password (core.accounts.passwords).
+NEW_PASSWORD_RULES = [*PASSWORD_RULES, StrongPassword()]
 
 
 class LoginForm(BaseForm):
@@ -47,7 +50,7 @@ class ResidentRegistrationForm(ContactFieldsMixin, BaseForm):
                                                      *ORGANISATION_KIND_TITLES.items()]),
                                     validate_choice=False)
     home_district = SelectField(_l("所在区县"), coerce=int, validators=[InputRequired()])
-    password = PasswordField(_l("密码"), validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
+    password = PasswordField(_l("密码"), validators=NEW_PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("确认密码"), validators=[InputRequired(), EqualTo(
         "password", message=_l("两次输入的密码不一致。"))], render_kw={"autocomplete": "new-password"})
 
@@ -63,7 +66,7 @@ class PasswordChangeForm(BaseForm):
 
     current_password = PasswordField(_l("当前密码"), validators=[InputRequired()],
                                      render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("新密码"), validators=PASSWORD_RULES,
+    new_password = PasswordField(_l("新密码"), validators=NEW_PASSWORD_RULES,
                                  render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("确认新密码"), validators=[InputRequired(), EqualTo(
         "new_password", message=_l("两次输入的密码不一致。"))], render_kw={"autocomplete": "new-password"})
@@ -76,7 +79,7 @@ class AdminUserForm(ContactFieldsMixin, BaseForm):
     role = SelectField(_l("角色"), choices=choices([(r.value, t) for r, t in ROLE_TITLES.items()
                                                     if r.value not in ("resident", "supplier")]))
     district = SelectField(_l("区县（区县经济信息部门和安检员必填）"), coerce=int, validators=[Optional()])
-    password = PasswordField(_l("初始密码"), validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
+    password = PasswordField(_l("初始密码"), validators=NEW_PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
 
 
 class GrantRoleForm(BaseForm):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -45,6 +46,11 @@ ORGANISATION_KIND_TITLES = {
 }
 
 
+def new_session_token() -> str:
+    """A fresh random session token (rotating it ends every session and remember-me cookie)."""
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, TimestampMixin, db.Model):
     """A person who logs in: resident, supplier staff, official, regulator, inspector or admin.
 
@@ -69,6 +75,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Part of every session and remember-me cookie (get_id); logout, password change and deactivation rotate it.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token, nullable=False)
     resident_kind: Mapped[ResidentKind | None] = enum_column(ResidentKind, "resident_kind", nullable=True)
     organisation_kind: Mapped[OrganisationKind | None] = enum_column(
         OrganisationKind, "organisation_kind", nullable=True
@@ -84,6 +92,16 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie: "<id>:<session token>"."""
+        if self.session_token is None:
+            self.session_token = new_session_token()
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        """End every session of this account, on every device."""
+        self.session_token = new_session_token()
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")

@@ -15,7 +15,6 @@ from core.errors import DomainError
 from core.extensions import limiter
 from core.forms import attach_domain_error, choices
 from core.i18n import LOCALES, _, normalise_locale
-from core.permissions import Role
 from core.safe_redirect import local_or
 
 bp = Blueprint("accounts", __name__)
@@ -25,6 +24,10 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _register_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"], error_message=lambda: _("登录尝试过于频繁，请稍后再试。"))
 def login():
@@ -32,8 +35,14 @@ def login():
         return redirect(local_or(request.args.get("next"), url_for("main.index")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.identifier.data, form.password.data)
+        try:
+            user = services.authenticate(form.identifier.data, form.password.data)
+        except services.LoginThrottled as exc:
+            db.session.commit()  # the failure count holds across workers
+            flash(exc.message, "danger")
+            return render_template("core/login.html", form=form), 429
         if user is None:
+            db.session.commit()
             flash(_("账号或密码不正确。"), "danger")
         else:
             login_user(user, remember=form.remember.data)
@@ -46,6 +55,10 @@ def login():
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     if request.method == "POST" or not current_user.is_authenticated:
+        if current_user.is_authenticated:
+            # A copied session or remember-me cookie stops working too.
+            services.end_sessions(current_user._get_current_object())
+            db.session.commit()
         logout_user()
         flash(_("您已退出登录。"), "info")
         return redirect(url_for("main.index"))
@@ -53,16 +66,18 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"], error_message=lambda: _("注册尝试过于频繁，请稍后再试。"))
 def register():
+    """Resident self-registration. The answer is the same whether or not the email or number is taken:
+    a new resident logs in straight away with the password just chosen; an existing holder is notified."""
     form = ResidentRegistrationForm()
     form.home_district.choices = choices(district_choices(str(get_locale())))
     if form.validate_on_submit():
         kind = ResidentKind(form.resident_kind.data)
         try:
-            user = services.create_user(
+            services.register_resident(
                 email=form.email.data, phone=form.phone.data, password=form.password.data,
-                display_name=form.display_name.data, actor=None, roles=[(Role.resident, None)],
-                resident_kind=kind, home_district_id=form.home_district.data,
+                display_name=form.display_name.data, resident_kind=kind, home_district_id=form.home_district.data,
                 organisation_kind=OrganisationKind(form.organisation_kind.data)
                 if kind == ResidentKind.organisation else None,
                 locale=str(get_locale()),
@@ -71,9 +86,9 @@ def register():
             _attach_error(form, exc)
         else:
             db.session.commit()
-            login_user(user)
-            flash(_("注册成功，欢迎使用。"), "success")
-            return redirect(url_for("main.index"))
+            flash(_("注册已受理：如果该邮箱和手机号码此前未注册，您的账号已经建立，现在即可用刚才设置的密码登录；"
+                    "如果已注册过，我们已通知该账号的持有人。"), "success")
+            return redirect(url_for("accounts.login"))
     return render_template("core/register.html", form=form)
 
 
@@ -86,14 +101,18 @@ def _attach_error(form, exc: DomainError) -> None:
 @login_required
 def account():
     form = PasswordChangeForm()
+    form.password_owner = current_user
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, current=form.current_password.data,
+            services.change_password(current_user._get_current_object(), current=form.current_password.data,
                                      new=form.new_password.data)
         except DomainError as exc:
             _attach_error(form, exc)
         else:
             db.session.commit()
+            # Every other session ended with the new token; this one goes on (and keeps remember-me).
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(current_user._get_current_object(), remember=remembered)
             flash(_("密码已修改。"), "success")
             return redirect(url_for("accounts.account"))
     return render_template("core/account.html", form=form, locales=LOCALES)

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import hmac
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
+from core.accounts import throttle
 from core.accounts.models import OrganisationKind, ResidentKind, RoleGrant, User
 from core.crypto import blind_index
 from core.db import db, now_utc
 from core.errors import DomainError
-from core.i18n import _
+from core.i18n import N_, _, datetime_local
+from core.notifications import notify
 from core.permissions import DISTRICT_SCOPED, Role
+
+
+class LoginThrottled(DomainError):
+    """Too many failed attempts for this account: the same answer whether or not the account exists."""
+
+    status_code = 429
+
+    def __init__(self, retry_at: datetime) -> None:
+        super().__init__(_("登录失败次数过多，请于 %(time)s 之后再试。", time=datetime_local(retry_at)),
+                         code="throttled")
+        self.retry_at = retry_at
 
 
 def find_by_login(identifier: str) -> User | None:
@@ -26,15 +42,46 @@ def find_by_login(identifier: str) -> User | None:
 
 
 def authenticate(identifier: str, password: str) -> User | None:
-    """Return the active user for these credentials, else None (never says which part was wrong)."""
+    """Return the active user for these credentials, else None (never says which part was wrong).
+
+    Failures are counted per account (core.accounts.throttle); raises LoginThrottled while locked. The
+    caller commits in both cases so that the count holds.
+    """
     user = find_by_login(identifier)
+    key = throttle.key_for(identifier, user)
+    locked = throttle.retry_at(key)
+    if locked is not None:
+        raise LoginThrottled(locked)
     if user is None or not user.active or not user.check_password(password):
         if user is None:
             # Spend comparable time so that response time does not reveal whether the account exists.
             User(password_hash=_DUMMY_HASH).check_password(password)
+        locked = throttle.record_failure(key)
+        if locked is not None:
+            raise LoginThrottled(locked)
         return None
+    throttle.clear(key)
     user.last_login_at = now_utc()
     return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The user_loader: "<id>:<token>" from a session or remember-me cookie names an active user whose
+    current session token it carries; anything else (an ended session, an old cookie) is anonymous."""
+    user_id, _sep, token = (session_id or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
+
+
+def end_sessions(user: User, *, actor: User | None = None) -> None:
+    """Log the account out everywhere: every session and remember-me cookie stops working."""
+    user.rotate_session_token()
+    db.session.flush()
+    audit.record(actor or user, "user.sessions_ended", user, {})
 
 
 _DUMMY_HASH = "scrypt:32768:8:1$dummysaltdummys$" + "0" * 128
@@ -78,6 +125,32 @@ def create_user(*, email: str | None, phone: str | None, password: str, display_
     return user
 
 
+def register_resident(*, email: str | None, phone: str | None, password: str, **fields) -> User | None:
+    """Self-registration that never tells whether an email or number is already registered.
+
+    A new address gets an account (returned). When the email or the number belongs to an account, nothing
+    is created, the holder is told in their inbox, and None is returned: the caller shows the same answer.
+    """
+    email = email.strip().lower() if email else None
+    holders = []
+    if email:
+        holders.append(db.session.scalar(select(User).where(User.email == email)))
+    if phone:
+        holders.append(db.session.scalar(
+            select(User).where(User.phone_index == blind_index(phone, purpose="phone"))))
+    holders = [h for h in holders if h is not None]
+    if not holders:
+        return create_user(email=email, phone=phone, password=password, actor=None,
+                           roles=[(Role.resident, None)], **fields)
+    User().set_password(password)  # the same work as a registration, so the time tells nothing either
+    notify(holders, N_("有人尝试用您的邮箱或手机号码注册新账号"),
+           N_("有人在注册页面填写了您账号的邮箱或手机号码，没有创建新账号。如果是您本人，请直接登录；"
+              "如果不是，您无需处理，但建议确认您的密码足够安全。"), link="/login")
+    for holder in {h.id: h for h in holders}.values():
+        audit.record(None, "user.registration_refused_duplicate", holder, {})
+    return None
+
+
 def _add_grant(user: User, role: Role, district_id: int | None) -> None:
     if role in DISTRICT_SCOPED and district_id is None:
         raise DomainError(_("该角色必须指定区县。"), field="district")
@@ -117,6 +190,8 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
         raise DomainError(_("不能停用自己的账号。"))
     before = user.active
     user.active = active
+    if not active:
+        user.rotate_session_token()
     db.session.flush()
     audit.record(actor, "user.activation_changed", user, {"active": (before, active)})
 
@@ -126,6 +201,7 @@ def change_password(user: User, *, current: str, new: str) -> None:
     if not user.check_password(current):
         raise DomainError(_("当前密码不正确。"), field="current_password")
     user.set_password(new)
+    user.rotate_session_token()  # other sessions end; the caller logs this one in again
     db.session.flush()
     audit.record(user, "user.password_changed", user, {})
 

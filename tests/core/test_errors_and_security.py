@@ -79,9 +79,21 @@ def test_production_refuses_default_secret_key(monkeypatch):
         load_config({"ENV_NAME": "production"})
 
 
+def test_production_refuses_the_development_audit_key(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret")
+    monkeypatch.setenv("DATA_KEY", "another-real-secret")
+    monkeypatch.delenv("AUDIT_KEY", raising=False)
+    with pytest.raises(ConfigError, match="AUDIT_KEY"):
+        load_config({"ENV_NAME": "production"})
+    monkeypatch.setenv("AUDIT_KEY", "dev-audit-key-not-for-production")
+    with pytest.raises(ConfigError, match="AUDIT_KEY"):
+        load_config({"ENV_NAME": "production"})
+
+
 def test_production_config_sets_secure_cookies(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-real-secret")
     monkeypatch.setenv("DATA_KEY", "another-real-secret")
+    monkeypatch.setenv("AUDIT_KEY", "a-third-real-secret")
     cfg = load_config({"ENV_NAME": "production"})
     assert cfg["SESSION_COOKIE_SECURE"] is True and cfg["SESSION_COOKIE_SAMESITE"] == "Lax"
 
