@@ -107,6 +107,12 @@ def empty_audit_log(conn) -> None:
 
 
 @pytest.fixture
+def demo(app, db):
+    """The demo data of SPEC section 7, loaded by the seed-demo command."""
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

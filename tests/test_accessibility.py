@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core.accounts.models import User
 from tests.conftest import login
-from tests.test_no_server_errors import ROLES, _urls
+from tests.crawl import ROLES, page_urls
 
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}
 
@@ -42,17 +42,12 @@ class FieldCollector(HTMLParser):
                         or (f.get("id") and f["id"] in self.label_for))]
 
 
-@pytest.fixture
-def demo(app, db):
-    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
-
-
 @pytest.mark.parametrize("email", ROLES)
 def test_every_form_field_is_labelled(app, client, db, demo, email):
     if email:
         login(client, db.session.scalar(select(User).where(User.email == email)))
     problems = []
-    for url in _urls(app):
+    for url in page_urls(app):
         with client.get(url) as response:
             if response.status_code != 200 or not response.mimetype.startswith("text/html"):
                 continue

@@ -10,7 +10,7 @@ from core.accounts.models import User
 from core.db import db as _db
 from registry.list_models import ListVersion
 from tests.conftest import login
-from tests.test_no_server_errors import ROLES, _urls
+from tests.crawl import ROLES, page_urls
 
 CJK = re.compile(r"[\u3400-\u9fff\uff01-\uff5e\u3000-\u303f]+")
 PUNCTUATION = re.compile(r"[\uff01-\uff5e\u3000-\u303f]+")
@@ -35,11 +35,6 @@ def html_text(html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", "\n", html))
 
 
-@pytest.fixture
-def demo(app, db):
-    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
-
-
 @pytest.mark.parametrize("email", ROLES)
 def test_english_pages_show_no_untranslated_interface_text(app, client, db, demo, email):
     if email:
@@ -49,7 +44,7 @@ def test_english_pages_show_no_untranslated_interface_text(app, client, db, demo
         login(client, user)
     data = _data_text()
     leaks = {}
-    for url in _urls(app):
+    for url in page_urls(app):
         with client.get(url, query_string={"lang": "en"}, headers={"Accept-Language": "en"}) as response:
             if response.status_code != 200 or not response.mimetype.startswith("text/html"):
                 continue

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from core.accounts.models import User
 from tests.conftest import login
+from tests.crawl import ROLES, page_urls
 
 JUNK_QUERY = ("?page=abc&per_page=-5&q=%22%28%2A%3A&tier=zzz&sort=bogus&district=xx&min_price=-1&max_price=abc"
               "&smart=maybe&kind=nope&device_type=x&usage=y&a=zz&b=1&ids=1,x,,9999999&from=2026-13-40&lang=xx")
@@ -16,34 +17,13 @@ HUGE = "99999999999999999999"
 #: Every integer query parameter the application reads, given a number beyond any database integer.
 HOSTILE_QUERY = (f"?page={HUGE}&per_page={HUGE}&district={HUGE}&edit={HUGE}&a={HUGE}&b=1&product={HUGE}"
                  f"&ids=1,%C2%B2,{HUGE}&from=0001-01-01&to=9999-12-31&next=/%0a/evil.com&q=%20%20&actor=%09")
-ROLES = [None, "admin@demo.local", "regulator@demo.local", "official.500103@demo.local",
-         "inspector.500103@demo.local", "supplier1@demo.local", "resident@demo.local", "org@demo.local"]
-
-
-def _urls(app) -> list[str]:
-    urls = set()
-    for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or rule.rule.startswith(("/static", "/bootstrap", "/_stripe")):
-            continue
-        for value_int, value_code in (("1", "500103"), ("999999", "NOPE")):
-            path = re.sub(r"<int:[a-z_]+>", value_int, rule.rule)
-            path = re.sub(r"<any\([^)]*\):[a-z_]+>", "submit", path)
-            path = re.sub(r"<[a-z_:]+>", value_code, path)
-            urls.add(path)
-    return sorted(urls)
-
-
-@pytest.fixture
-def demo(app, db):
-    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
-
 
 @pytest.mark.parametrize("email", ROLES)
 def test_no_get_request_is_a_server_error(app, client, db, demo, email):
     if email:
         login(client, db.session.scalar(select(User).where(User.email == email)))
     failures = []
-    for url in _urls(app):
+    for url in page_urls(app):
         queries = ("", JUNK_QUERY, HOSTILE_QUERY) if "999999" not in url and "NOPE" not in url else ("", JUNK_QUERY)
         for query in queries:
             with client.get(url + query) as response:  # downloads stream a file: close it
@@ -76,7 +56,7 @@ def test_nul_in_path_or_query_is_a_400(app, client, db, demo):
         assert client.get(url).status_code in (400, 404), url
 
 
-def _post_urls(app) -> list[str]:
+def _postpage_urls(app) -> list[str]:
     urls = set()
     for rule in app.url_map.iter_rules():
         if "POST" not in rule.methods or rule.rule.startswith(("/static", "/bootstrap", "/_stripe")):
@@ -112,7 +92,7 @@ def test_no_post_with_empty_or_junk_form_is_a_server_error(app, client, db, demo
     if email:
         login(client, db.session.scalar(select(User).where(User.email == email)))
     failures = []
-    for url in _post_urls(app):
+    for url in _postpage_urls(app):
         if url == "/logout":
             continue
         for data in ({}, JUNK_FORM, HOSTILE_FORM):

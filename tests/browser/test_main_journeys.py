@@ -6,8 +6,7 @@ DEMO_PASSWORD = "demo-pass-2026"
 
 
 @pytest.fixture
-def demo(app, db):
-    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+def indexed_demo(app, demo):
     assert app.test_cli_runner().invoke(args=["search", "reindex"]).exit_code == 0
 
 
@@ -18,7 +17,7 @@ def log_in(page, base, email):
     page.get_by_role("button", name="登录").click()
 
 
-def test_resident_finds_and_compares_valves_with_subsidy(live_server, page, demo):
+def test_resident_finds_and_compares_valves_with_subsidy(live_server, page, indexed_demo):
     log_in(page, live_server, "resident@demo.local")
     page.goto(live_server + "/search")
     page.get_by_label("关键词").fill("自闭阀")
@@ -33,7 +32,7 @@ def test_resident_finds_and_compares_valves_with_subsidy(live_server, page, demo
     assert page.get_by_role("button", name="移出对比").count() == 2
 
 
-def test_official_publishes_a_new_version_of_the_list(live_server, page, demo):
+def test_official_publishes_a_new_version_of_the_list(live_server, page, indexed_demo):
     log_in(page, live_server, "official.500103@demo.local")
     page.goto(live_server + "/official/districts/500103/list")
     assert page.get_by_text("候选名单符合公布要求。").is_visible()
@@ -42,7 +41,7 @@ def test_official_publishes_a_new_version_of_the_list(live_server, page, demo):
     assert page.get_by_text("第 3 版").first.is_visible()
 
 
-def test_supplier_sees_the_validator_verdict_before_saving(live_server, page, demo):
+def test_supplier_sees_the_validator_verdict_before_saving(live_server, page, indexed_demo):
     log_in(page, live_server, "supplier1@demo.local")
     page.goto(live_server + "/supplier/products/new")
     page.get_by_label("装置类型").select_option("leak_alarm")
