@@ -1,4 +1,4 @@
-"""The outbox converges when changes keep committing while the one writer applies (and `check --repair` fixes the rest)."""
+"""The outbox converges while changes keep committing during the one writer's apply; `check --repair` fixes the rest."""
 # ruff: noqa: F811 - pytest fixtures imported from search_factories are used as parameters
 
 from __future__ import annotations
