@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -48,6 +57,8 @@ class ProductForm(BaseForm):
                                       description=_l("不是生产厂家的，提交前须上传生产厂家出具的授权书。"))
     model = StringField(_l("型号"), validators=[InputRequired(), Length(max=100)], filters=[strip_filter],
                         render_kw={"autocomplete": "off"})
+    #: The product's version_id when the editor loaded it (optimistic locking; empty on a new product).
+    version_id = HiddenField()
     features = MultiCheckboxField(_l("具备的功能（按附件3 勾选）"), choices=choices(FEATURE_LABELS),
                                   validators=[Optional()])
     standards = TextAreaField(_l("执行标准（每行一项，含版本年号）"), validators=[Optional(), Length(max=2000)],
@@ -87,8 +98,16 @@ class ProductForm(BaseForm):
             standards=_lines(self.standards.data), service_content=self.service_content.data or None,
             early_price_fen=self.early_price.data, early_price_until=self.early_price_until.data)
 
+    def seen_version(self) -> int | None:
+        """The version the editor loaded; None when the form sent none, -1 when it sent junk."""
+        raw = (self.version_id.data or "").strip()
+        if not raw:
+            return None
+        return int(raw) if raw.isdigit() and len(raw) < 10 else -1
+
     def fill_from(self, product) -> None:
         """Prefill a GET form from a product."""
+        self.version_id.data = str(product.version_id)
         for name in ("device_type", "tier", "brand", "manufacturer", "model", "is_own_manufacture",
                      "warranty_months", "service_content", "early_price_until"):
             getattr(self, name).data = getattr(product, name)

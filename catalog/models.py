@@ -75,6 +75,9 @@ class Product(TimestampMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Raised by every UPDATE (optimistic locking): an edit based on an older version is refused.
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    __mapper_args__ = {"version_id_col": version_id}
     supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id"), index=True)
     device_type: Mapped[DeviceType] = enum_column(DeviceType, "device_type")
     usage: Mapped[Usage | None] = enum_column(Usage, "usage", nullable=True)

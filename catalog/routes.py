@@ -19,7 +19,7 @@ from core import nav
 from core.accounts.forms import EmptyForm
 from core.clock import today_shanghai
 from core.db import db
-from core.errors import DomainError
+from core.errors import DomainError, EditConflict
 from core.forms import attach_domain_error
 from core.i18n import _, _l
 from core.permissions import Role, require_role
@@ -115,8 +115,14 @@ def product_edit(product_id: int):
         return _render_form(form, product, _preview(form, product))
     if form.validate_on_submit():
         try:
-            services.update_product(product, form.to_data(), actor=current_user,
+            services.update_product(product, form.to_data(), actor=current_user, seen_version=form.seen_version(),
                                     authorisation_file=_store(form.authorisation, "authorisation"))
+        except EditConflict as exc:  # someone else saved first: show the current values, save nothing
+            db.session.rollback()
+            flash(exc.message, "warning")
+            current = ProductForm(formdata=None)
+            current.fill_from(product)
+            return _render_form(current, product), exc.status_code
         except DomainError as exc:
             _fail(form, exc)
         else:

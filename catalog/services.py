@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from catalog import tiers
 from catalog.models import (
@@ -30,7 +31,7 @@ from core.accounts.models import User
 from core.accounts.queries import officials_of
 from core.clock import today_shanghai
 from core.db import db
-from core.errors import DomainError, NotAllowed
+from core.errors import DomainError, EditConflict, NotAllowed
 from core.i18n import N_, _, join_list
 from core.notifications import notify
 
@@ -127,9 +128,21 @@ def create_product(supplier, data: ProductData, *, actor: User, authorisation_fi
     return product
 
 
+def _changed_by_someone_else() -> EditConflict:
+    return EditConflict(_("该产品已被他人修改，以下为当前内容。请核对后重新修改并保存。"))
+
+
 def update_product(product: Product, data: ProductData, *, actor: User, authorisation_file: str | None = None,
-                   as_of: date | None = None) -> dict:
-    """Change a draft, invalid or valid product; a valid one is re-validated at once."""
+                   as_of: date | None = None, seen_version: int | None = None) -> dict:
+    """Change a draft, invalid or valid product; a valid one is re-validated at once.
+
+    `seen_version` is the product's version_id the editor loaded: the row is re-read (locked on PostgreSQL)
+    so the audit's before values are current, and an edit based on an older version raises EditConflict.
+    """
+    if seen_version is not None:
+        db.session.refresh(product, with_for_update=True)
+        if product.version_id != seen_version:
+            raise _changed_by_someone_else()
     _require_may_sell(product)
     if not product.can_edit(actor):
         raise NotAllowed()
@@ -140,7 +153,10 @@ def update_product(product: Product, data: ProductData, *, actor: User, authoris
         product.authorisation_file = authorisation_file
     if not changes:
         return changes
-    db.session.flush()
+    try:
+        db.session.flush()
+    except StaleDataError as exc:  # committed by someone else between the re-read and this UPDATE
+        raise _changed_by_someone_else() from exc
     audit.record(actor, "product.updated", product, changes)
     if "price_fen" in changes or "install_fee_fen" in changes:
         price_changes = {k: v for k, v in changes.items() if k in ("price_fen", "install_fee_fen")}

@@ -42,3 +42,12 @@ class NotFound(DomainError):
 
     def __init__(self, message: str, **kwargs) -> None:
         super().__init__(message, code="not_found", **kwargs)
+
+
+class EditConflict(DomainError):
+    """Someone else changed the record since the actor loaded it (optimistic locking)."""
+
+    status_code = 409
+
+    def __init__(self, message: str = "", **kwargs) -> None:
+        super().__init__(message or _("该记录已被他人修改，请刷新页面后重试。"), code="edit_conflict", **kwargs)

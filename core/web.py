@@ -8,11 +8,12 @@ from urllib.parse import urlencode
 from flask import g, jsonify, make_response, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from core import nav
 from core.db import db
-from core.errors import DomainError
+from core.errors import DomainError, EditConflict
 from core.i18n import LOCALES, _, date_local, datetime_local, join_list, money, parenthesize
 from core.notifications import unread_count
 from core.permissions import Role, wants_json
@@ -93,6 +94,13 @@ def configure_errors(app) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         return error_response(exc.status_code, exc.message, error_code=exc.code, field=exc.field)
+
+    @app.errorhandler(StaleDataError)
+    def stale_data(_exc: StaleDataError):
+        """A versioned row changed under a concurrent request: a conflict to retry, not a server error."""
+        db.session.rollback()
+        conflict = EditConflict()
+        return error_response(conflict.status_code, conflict.message, error_code=conflict.code)
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):

@@ -100,6 +100,15 @@ class PublishForm(BaseForm):
     exception_reason = TextAreaField(_l("少于 3 家时的书面例外理由"), validators=[Optional(), Length(max=2000)],
                                      render_kw={"rows": 3},
                                      description=_l("仅在入选单位少于 3 家时填写；理由将在公告和公开页面展示。"))
+    #: The current version number the official was looking at (0: none yet); a later one means a conflict.
+    seen_number = HiddenField()
+
+    def seen(self) -> int | None:
+        """The version number the form was loaded with; None when the form did not send one."""
+        raw = (self.seen_number.data or "").strip()
+        if not raw:
+            return None
+        return int(raw) if raw.isdigit() and len(raw) < 10 else -1
 
 
 class RemoveSupplierForm(BaseForm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from catalog.models import Product
 from catalog.public_fields import product_public
@@ -18,6 +19,7 @@ from core.errors import DomainError, InvalidTransition
 from core.i18n import N_, _, join_list
 from core.notifications import notify
 from registry import publication, queries, signals
+from registry.list_lock import ListVersionConflict, lock_district_list
 from registry.list_models import (
     Announcement,
     AnnouncementKind,
@@ -142,7 +144,10 @@ def _freeze(district: District, candidates: list[Candidate], *, actor: User | No
             version.items.append(ListVersionItem(district_id=district.id, supplier_id=cand.supplier.id,
                                                  product_id=product.id, price_fen=price, install_fee_fen=fee))
     db.session.add(version)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the lock makes this unlikely; the unique (district_id, number) decides
+        raise ListVersionConflict(version.number) from exc
     changes = diff(previous.snapshot if previous else None, snapshot)
     audit.record(actor, "list.version_published", version, {"version": (previous.number if previous else None,
                                                                         version.number)},
@@ -175,8 +180,17 @@ def _emit(district: District, version: ListVersion, previous_snapshot: dict | No
 
 
 def publish_list(district: District, *, actor: User, exception_reason: str | None = None,
-                 today: date | None = None) -> ListVersion:
-    """Run the section 4 check on the working list and, if it passes, freeze a new version and announce it."""
+                 today: date | None = None, seen_number: int | None = None) -> ListVersion:
+    """Run the section 4 check on the working list and, if it passes, freeze a new version and announce it.
+
+    Serialised per district; `seen_number` (the current version number the official looked at, 0 for none)
+    refuses with ListVersionConflict when someone else has published since.
+    """
+    lock_district_list(district.id)
+    if seen_number is not None:
+        current = queries.current_version(district)
+        if (current.number if current else 0) != seen_number:
+            raise ListVersionConflict(current.number if current else None)
     exception_reason = (exception_reason or "").strip() or None
     candidates = working_candidates(district)
     if exception_reason and len(candidates) >= publication.MIN_SUPPLIERS:
@@ -225,6 +239,7 @@ def remove_supplier(district: District, supplier: Supplier, *, actor: User | Non
     if not reason:
         raise DomainError(_("请填写移出理由。"), field="reason")
     today = today or today_shanghai()
+    lock_district_list(district.id)
     entry = db.session.scalar(select(ListEntry).where(ListEntry.district_id == district.id,
                                                       ListEntry.supplier_id == supplier.id))
     current = queries.current_version(district)
@@ -263,7 +278,10 @@ def delist_product(product: Product, *, reason: str | None = None, today: date |
     created = []
     for district_code in queries.listed_product_districts([product.id]).get(product.id, []):
         district = queries.district_by_code(district_code)
+        lock_district_list(district.id)
         current = queries.current_version(district)
+        if product.id not in _product_ids(current.snapshot):
+            continue  # another transaction delisted it while this one waited for the lock
         snapshot = {"suppliers": [{**s, "products": [p for p in s["products"] if p["id"] != product.id]}
                                   for s in current.suppliers]}
         candidates = _candidates_from_snapshot(snapshot)

@@ -67,11 +67,16 @@ def district_list(code: str):
         if not current_user.is_official_of(district.id):
             abort(403)
         try:
-            version = list_services.publish_list(district, actor=current_user,
+            version = list_services.publish_list(district, actor=current_user, seen_number=form.seen(),
                                                  exception_reason=form.exception_reason.data)
         except list_services.PublicationRefused as exc:
+            db.session.rollback()
             flash(exc.message, "danger")
             problems = exc.problems
+        except DomainError as exc:  # another official published first (ListVersionConflict)
+            db.session.rollback()
+            flash(exc.message, "warning")
+            return redirect(url_for("registry.official.district_list", code=code))
         else:
             db.session.commit()
             flash(_("目录清单第 %(n)s 版已公布。", n=version.number), "success")
@@ -97,6 +102,7 @@ def remove_supplier(code: str, supplier_id: int):
         version = list_services.remove_supplier(district, supplier, actor=current_user, reason=form.reason.data,
                                                 case_number=form.case_number.data or None)
     except DomainError as exc:
+        db.session.rollback()
         flash(exc.message, "danger")
     else:
         db.session.commit()

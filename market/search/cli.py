@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from whoosh.index import LockError
 
 from market import listing
-from market.search import index, outbox
+from market.search import index, outbox, reconcile
 
 search_cli = AppGroup("search", help="Search index commands.")
 
@@ -32,11 +32,26 @@ def apply_command():
 
 
 @search_cli.command("check")
-def check_command():
-    """Compare the index with the database; exit 1 when they differ (repair with `search reindex`)."""
+@click.option("--repair", is_flag=True, help="Rewrite exactly the differing documents, then check again.")
+def check_command(repair: bool):
+    """Compare the index with the database document by document; exit 1 while they differ."""
+    found = reconcile.differences()
+    _report(found)
+    if repair and any(found.values()):
+        try:
+            written = reconcile.repair()
+        except LockError:
+            raise click.ClickException("the search index is being written by another process; try again") from None
+        click.echo(f"repaired {written} documents")
+        found = reconcile.differences()
+        _report(found)
+    if any(found.values()):
+        raise SystemExit(1)
+
+
+def _report(found: dict[str, list[int]]) -> None:
     listed = set(listing.listed_districts())
     indexed = index.indexed_ids()
-    missing, extra = sorted(listed - indexed), sorted(indexed - listed)
-    click.echo(f"listed {len(listed)}, indexed {len(indexed)}, missing {missing[:20]}, extra {extra[:20]}")
-    if missing or extra:
-        raise SystemExit(1)
+    queued = outbox.queued_count()
+    click.echo(f"listed {len(listed)}, indexed {len(indexed)}, missing {found['missing'][:20]}, "
+               f"extra {found['extra'][:20]}, stale {found['stale'][:20]}, queued {queued}")

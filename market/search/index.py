@@ -9,6 +9,8 @@ and `fingerprint` let `flask search check` and the tests compare the index with 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import re
@@ -47,6 +49,7 @@ SCHEMA = Schema(
     tier=ID(stored=True, sortable=True),
     smart=ID(stored=True, sortable=True),
     price=NUMERIC(bits=64, stored=True, sortable=True),
+    digest=ID(stored=True),  # of the whole document: `search check` finds stale entries by it
 )
 
 _indexes: dict[str, whoosh_index.Index] = {}
@@ -143,7 +146,7 @@ def document_for(product: Product, districts: list[str],
     synonyms = [w for group in SYNONYMS if any(mentions(joined, w) for w in group) for w in group]
     if public["smart"]:
         body_parts.append(str(_labels_smart()))
-    return {
+    document = {
         "id": str(public["id"]),
         "pid": public["id"],
         "title": "\n".join(p for p in title_parts if p),
@@ -159,13 +162,15 @@ def document_for(product: Product, districts: list[str],
         "smart": "1" if public["smart"] else "0",
         "price": public["price_fen"],  # the lowest published device price
     }
+    document["digest"] = hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return document
 
 
 def _labels_smart() -> str:
     return "智能 数据传输 smart"
 
 
-def _load_products(session: Session, ids: list[int]) -> dict[int, Product]:
+def load_products(session: Session, ids: list[int]) -> dict[int, Product]:
     found: dict[int, Product] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
@@ -179,7 +184,7 @@ def write(writer, session: Session, product_ids: set[int]) -> None:
     """Rewrite these products' documents: updated when listed, deleted otherwise."""
     listed = listed_districts(product_ids)
     prices = published_prices(listed)
-    products = _load_products(session, sorted(pid for pid in product_ids if pid in listed))
+    products = load_products(session, sorted(pid for pid in product_ids if pid in listed))
     for pid in sorted(product_ids):
         if pid in listed and pid in products:
             writer.update_document(**document_for(products[pid], listed[pid], prices.get(pid)))
@@ -198,7 +203,7 @@ def reindex(session: Session | None = None, *, timeout: float = 30.0) -> int:
     writer = get_index().writer(timeout=timeout)
     try:
         listed = listed_districts()
-        products = _load_products(session, sorted(listed))
+        products = load_products(session, sorted(listed))
         prices = published_prices(products)
         for pid in sorted(products):
             writer.add_document(**document_for(products[pid], listed[pid], prices.get(pid)))

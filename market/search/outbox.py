@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 
 from flask import has_app_context
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 from whoosh.index import LockError
 
@@ -34,24 +34,44 @@ def enqueue(product_ids: Iterable[int], session: Session | None = None) -> None:
     session.info["search_queued"] = True
 
 
-def apply_outbox(session: Session | None = None, *, timeout: float = 2.0, rounds: int = 3) -> int | None:
-    """Apply queued changes as the one writer; None when another process holds the lock (rows stay)."""
+#: Rounds one writer goes on for while others keep queueing (each round re-reads the queue under the lock).
+MAX_ROUNDS = 50
+
+
+def queued_count(session: Session | None = None) -> int:
+    """How many changes wait in the outbox."""
+    session = session or db.session
+    return session.scalar(select(func.count(SearchOutbox.id))) or 0
+
+
+def apply_outbox(session: Session | None = None, *, timeout: float = 2.0, rounds: int = MAX_ROUNDS) -> int | None:
+    """Apply queued changes as the one writer; None when another process holds the lock (rows stay).
+
+    Rows are read only once this writer holds the index lock, so the products' state read after them is at
+    least as new as every change those rows stand for; only the rows read are deleted. A change committed
+    meanwhile has its own row, and its committer may lose the lock race: the writer therefore goes on until a
+    read under the lock finds the queue empty (`search apply` or `search check --repair` catch the rest).
+    """
     session = session or db.session
     applied = 0
     for _round in range(rounds):
-        rows = session.execute(select(SearchOutbox.id, SearchOutbox.product_id)).all()
-        if not rows:
+        if session.execute(select(SearchOutbox.id).limit(1)).first() is None:
             break
         try:
             writer = index.get_index().writer(timeout=timeout)
         except LockError:
-            log.info("search index busy: %d queued change(s) left for the next writer", len(rows))
+            log.info("search index busy: queued changes left for the next writer")
             return applied or None
         try:
-            index.write(writer, session, {r.product_id for r in rows})
+            rows = session.execute(select(SearchOutbox.id, SearchOutbox.product_id)).all()
+            if rows:
+                index.write(writer, session, {r.product_id for r in rows})
         except BaseException:
             writer.cancel()
             raise
+        if not rows:
+            writer.cancel()
+            break
         writer.commit()
         row_ids = [r.id for r in rows]
         for start in range(0, len(row_ids), 500):
