@@ -74,12 +74,12 @@ def test_parallel_publications_are_serialised_into_consecutive_versions(app):
 
 
 def test_parallel_publish_posts_give_one_version_and_tell_the_others(app):
-    official_id = _working_list().id
+    login_id = _working_list().get_id()  # "<id>:<session token>", as Flask-Login keeps it
 
     def post(_i):
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(official_id)
+            session["_user_id"] = login_id
             session["_fresh"] = True
         response = client.post("/official/districts/500103/list", data={"seen_number": "0", "exception_reason": ""},
                                follow_redirects=True)
