@@ -6,7 +6,7 @@ from flask import abort
 from flask_login import current_user
 
 from core.permissions import Role
-from registry import queries
+from registry.lists import queries
 
 
 def can_view_district_admin(user, district_id: int) -> bool:

@@ -13,7 +13,7 @@ from core.db import db
 from core.districts import District
 from core.errors import DomainError, NotAllowed
 from core.i18n import _
-from registry.district_models import OldCommunity, SubsidyKind, SubsidyPolicy, Target, Township, TownshipKind
+from registry.districts.models import OldCommunity, SubsidyKind, SubsidyPolicy, Target, Township, TownshipKind
 
 
 def can_manage(user, district_id: int) -> bool:

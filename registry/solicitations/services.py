@@ -16,8 +16,8 @@ from core.districts import District
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.i18n import N_, _
 from core.notifications import notify
-from registry import list_services
-from registry.list_models import (
+from registry.lists import services as list_services
+from registry.lists.models import (
     CRITERIA,
     Application,
     ApplicationItem,

@@ -11,9 +11,9 @@ from core.db import db
 from core.districts import all_districts
 from core.i18n import _l
 from core.request_args import int_arg
-from registry import queries
-from registry.list_models import ANNOUNCEMENT_KIND_TITLES, AnnouncementKind
-from registry.snapshots import diff, supplier_public_dict
+from registry.lists import queries
+from registry.lists.models import ANNOUNCEMENT_KIND_TITLES, AnnouncementKind
+from registry.lists.snapshots import diff, supplier_public_dict
 from suppliers.models import Supplier, SupplierStatus
 
 bp = Blueprint("public", __name__)

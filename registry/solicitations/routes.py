@@ -14,15 +14,16 @@ from core.errors import DomainError
 from core.forms import attach_domain_error
 from core.i18n import _, _l
 from core.permissions import Role, require_role
-from registry import queries, solicitation_services
-from registry.list_forms import ApplicationForm
-from registry.list_models import (
+from registry.lists import queries
+from registry.lists.forms import ApplicationForm
+from registry.lists.models import (
     APPLICATION_STATUS_TITLES,
     CRITERIA_TITLES,
     SOLICITATION_STATUS_TITLES,
     Solicitation,
     SolicitationStatus,
 )
+from registry.solicitations import services as solicitation_services
 from suppliers.routes import own_supplier
 
 bp = Blueprint("solicitations", __name__)

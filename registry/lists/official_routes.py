@@ -14,17 +14,19 @@ from core.errors import DomainError
 from core.forms import attach_domain_error
 from core.i18n import _, _l
 from core.permissions import Role, require_role
-from registry import list_services, queries, solicitation_services
-from registry.list_forms import PublishForm, RemoveSupplierForm, ReviewForm, SolicitationForm
-from registry.list_models import (
+from registry.lists import queries
+from registry.lists import services as list_services
+from registry.lists.forms import PublishForm, RemoveSupplierForm, ReviewForm, SolicitationForm
+from registry.lists.models import (
     APPLICATION_STATUS_TITLES,
     CRITERIA_TITLES,
     SOLICITATION_STATUS_TITLES,
     Application,
     Solicitation,
 )
+from registry.lists.public_routes import TITLES
 from registry.official_access import can_view_district_admin, district_for
-from registry.public_routes import TITLES
+from registry.solicitations import services as solicitation_services
 from suppliers.models import Supplier
 
 bp = Blueprint("official", __name__, url_prefix="/official")

@@ -14,9 +14,9 @@ from core.forms import attach_domain_error
 from core.i18n import _
 from core.permissions import Role, require_role
 from core.request_args import int_arg
-from registry import district_services as services
-from registry.district_forms import CommunityForm, SubsidyForm, TargetForm, TownshipForm
-from registry.district_models import (
+from registry.districts import services
+from registry.districts.forms import CommunityForm, SubsidyForm, TargetForm, TownshipForm
+from registry.districts.models import (
     HOUSEHOLD_CATEGORY_TITLES,
     SUBSIDY_KIND_TITLES,
     TOWNSHIP_KIND_TITLES,
