@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from catalog.models import DEVICE_TYPE_TITLES, TIER_TITLES
@@ -10,13 +10,13 @@ from core import nav
 from core.accounts.forms import EmptyForm
 from core.db import db
 from core.districts import District, all_districts
-from core.errors import DomainError
-from core.forms import attach_domain_error
 from core.i18n import _, _l
 from core.permissions import Role, require_role
+from core.views import submit
 from registry.lists import queries
 from registry.lists import services as list_services
 from registry.lists.forms import PublishForm, RemoveSupplierForm, ReviewForm, SolicitationForm
+from registry.lists.labels import TITLES
 from registry.lists.models import (
     APPLICATION_STATUS_TITLES,
     CRITERIA_TITLES,
@@ -24,8 +24,6 @@ from registry.lists.models import (
     Application,
     Solicitation,
 )
-from registry.lists.public_routes import TITLES
-from registry.official_access import can_view_district_admin, district_for
 from registry.solicitations import services as solicitation_services
 from suppliers.models import Supplier
 
@@ -43,10 +41,12 @@ def _titles():
 
 
 def _my_districts() -> list[District]:
-    if current_user.has_role(Role.regulator):
-        return all_districts()
-    ids = current_user.district_ids(Role.district_official)
-    return [d for d in all_districts() if d.id in ids]
+    return [d for d in all_districts() if d.can_oversee(current_user)]
+
+
+def _district(code: str) -> District:
+    """The district by code: 404 when there is none."""
+    return queries.district_by_code(code) or abort(404)
 
 
 @bp.route("")
@@ -62,127 +62,96 @@ def dashboard():
 @bp.route("/districts/<code>/list", methods=["GET", "POST"])
 @require_role(*OFFICIAL_ROLES)
 def district_list(code: str):
-    district = district_for(code)
+    district = _district(code)
+    if not district.can_oversee(current_user) or (request.method == "POST" and not district.can_manage(current_user)):
+        abort(403)
     form = PublishForm()
-    problems = None
-    if form.validate_on_submit():
-        if not current_user.is_official_of(district.id):
-            abort(403)
-        try:
-            version = list_services.publish_list(district, actor=current_user,
-                                                 exception_reason=form.exception_reason.data)
-        except list_services.PublicationRefused as exc:
-            flash(exc.message, "danger")
-            problems = exc.problems
-        else:
-            db.session.commit()
-            flash(_("目录清单第 %(n)s 版已公布。", n=version.number), "success")
-            return redirect(url_for("registry.official.district_list", code=code))
-    if problems is None:
-        problems = list_services.check_working_list(district)
+    refused = []
+
+    def keep_problems(exc):
+        refused.extend(getattr(exc, "problems", ()))
+
+    done = submit(form, lambda: list_services.publish_list(district, actor=current_user,
+                                                           exception_reason=form.exception_reason.data),
+                  lambda version: _("目录清单第 %(n)s 版已公布。", n=version.number),
+                  url_for("registry.official.district_list", code=code), on_error=keep_problems)
+    if done is not None:
+        return done
+    problems = refused or list_services.check_working_list(district)
     return render_template("registry/official/list.html", district=district, form=form, problems=problems,
                            entries=queries.working_entries(district), version=queries.current_version(district),
-                           remove_form=RemoveSupplierForm(), can_edit=current_user.is_official_of(district.id),
+                           remove_form=RemoveSupplierForm(),
                            pending=list_services.unpublished_changes(district))
 
 
 @bp.route("/districts/<code>/list/remove/<int:supplier_id>", methods=["POST"])
 @require_role(Role.district_official)
 def remove_supplier(code: str, supplier_id: int):
-    district = district_for(code, write=True)
+    district = _district(code)
+    if not district.can_manage(current_user):
+        abort(403)
     supplier = db.get_or_404(Supplier, supplier_id)
     form = RemoveSupplierForm()
+    back = url_for("registry.official.district_list", code=code)
     if not form.validate_on_submit():
         flash(_("请填写移出理由。"), "danger")
-        return redirect(url_for("registry.official.district_list", code=code))
-    try:
-        version = list_services.remove_supplier(district, supplier, actor=current_user, reason=form.reason.data,
-                                                case_number=form.case_number.data or None)
-    except DomainError as exc:
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("已移出，生成清单第 %(n)s 版并发布公告。", n=version.number) if version
-              else _("已从候选名单中移除。"), "success")
-    return redirect(url_for("registry.official.district_list", code=code))
+        return redirect(back)
+    return submit(form, lambda: list_services.remove_supplier(district, supplier, actor=current_user,
+                                                              reason=form.reason.data,
+                                                              case_number=form.case_number.data or None),
+                  lambda version: (_("已移出，生成清单第 %(n)s 版并发布公告。", n=version.number) if version
+                                   else _("已从候选名单中移除。")), back) or redirect(back)
 
 
 @bp.route("/districts/<code>/solicitations", methods=["GET", "POST"])
 @require_role(*OFFICIAL_ROLES)
 def solicitations(code: str):
-    district = district_for(code)
-    form = SolicitationForm()
-    if form.validate_on_submit():
-        if not current_user.is_official_of(district.id):
-            abort(403)
-        try:
-            call = solicitation_services.open_solicitation(
-                district, actor=current_user, title=form.title.data, requirements=form.requirements.data,
-                device_types=form.device_types.data, deadline=form.deadline.data, weights=form.weights())
-        except DomainError as exc:
-            if not attach_domain_error(form, exc):
-                flash(exc.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("公开征集已发布。"), "success")
-            return redirect(url_for("registry.official.solicitation", call_id=call.id))
-    calls = db.session.scalars(queries.solicitations_query(district=district)).all()
-    return render_template("registry/official/solicitations.html", district=district, form=form, calls=calls,
-                           can_edit=current_user.is_official_of(district.id))
-
-
-def _call_for(call_id: int) -> Solicitation:
-    call = db.get_or_404(Solicitation, call_id)
-    if not can_view_district_admin(current_user, call.district_id):
+    district = _district(code)
+    if not district.can_oversee(current_user) or (request.method == "POST" and not district.can_manage(current_user)):
         abort(403)
-    return call
+    form = SolicitationForm()
+    done = submit(form, lambda: solicitation_services.open_solicitation(
+        district, actor=current_user, title=form.title.data, requirements=form.requirements.data,
+        device_types=form.device_types.data, deadline=form.deadline.data, weights=form.weights()),
+        _("公开征集已发布。"), lambda call: url_for("registry.official.solicitation", call_id=call.id))
+    if done is not None:
+        return done
+    calls = db.session.scalars(queries.solicitations_query(district=district)).all()
+    return render_template("registry/official/solicitations.html", district=district, form=form, calls=calls)
 
 
 @bp.route("/solicitations/<int:call_id>")
 @require_role(*OFFICIAL_ROLES)
 def solicitation(call_id: int):
-    call = _call_for(call_id)
-    return render_template("registry/official/solicitation.html", call=call, form=EmptyForm(),
-                           can_edit=call.can_manage(current_user))
+    call = db.get_or_404(Solicitation, call_id)
+    if not call.can_oversee(current_user):
+        abort(403)
+    return render_template("registry/official/solicitation.html", call=call, form=EmptyForm())
 
 
 @bp.route("/solicitations/<int:call_id>/close", methods=["POST"])
 @require_role(Role.district_official)
 def close_solicitation(call_id: int):
-    call = _call_for(call_id)
+    call = db.get_or_404(Solicitation, call_id)
     if not call.can_manage(current_user):
         abort(403)
-    if EmptyForm().validate_on_submit():
-        try:
-            solicitation_services.close_solicitation(call, actor=current_user)
-        except DomainError as exc:
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("征集已结束。"), "success")
-    return redirect(url_for("registry.official.solicitation", call_id=call.id))
+    back = url_for("registry.official.solicitation", call_id=call.id)
+    return submit(EmptyForm(), lambda: solicitation_services.close_solicitation(call, actor=current_user),
+                  _("征集已结束。"), back) or redirect(back)
 
 
 @bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
 @require_role(*OFFICIAL_ROLES)
 def application(application_id: int):
     item = db.get_or_404(Application, application_id)
-    call = _call_for(item.solicitation_id)
+    call = item.solicitation
+    if not call.can_oversee(current_user) or (request.method == "POST" and not call.can_manage(current_user)):
+        abort(403)
     form = ReviewForm(obj=item)
-    if form.validate_on_submit():
-        if not call.can_manage(current_user):
-            abort(403)
-        try:
-            solicitation_services.review_application(item, actor=current_user, scores=form.scores(),
-                                                     comment=form.comment.data, decision=form.decision.data or None,
-                                                     reason=form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            if not attach_domain_error(form, exc):
-                flash(exc.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("评审已保存。"), "success")
-            return redirect(url_for("registry.official.solicitation", call_id=call.id))
-    return render_template("registry/official/application.html", item=item, call=call, form=form,
-                           can_edit=call.can_manage(current_user))
+    done = submit(form, lambda: solicitation_services.review_application(
+        item, actor=current_user, scores=form.scores(), comment=form.comment.data,
+        decision=form.decision.data or None, reason=form.reason.data),
+        _("评审已保存。"), url_for("registry.official.solicitation", call_id=call.id))
+    if done is not None:
+        return done
+    return render_template("registry/official/application.html", item=item, call=call, form=form)

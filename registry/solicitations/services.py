@@ -39,7 +39,7 @@ def _check_weights(weights: dict[str, int]) -> None:
 def open_solicitation(district: District, *, actor: User, title: str, requirements: str, device_types: list[str],
                       deadline: date, weights: dict[str, int], today: date | None = None) -> Solicitation:
     """Open a public call in the actor's district."""
-    if not actor.is_official_of(district.id):
+    if not district.can_manage(actor):
         raise NotAllowed()
     if deadline < (today or today_shanghai()):
         raise DomainError(_("截止日期不能早于今天。"), field="deadline")
