@@ -12,9 +12,9 @@ import core.audit_anchor  # noqa: F401 - moves the audit head anchor after each 
 import core.notifications  # noqa: F401
 import market.search.models  # noqa: F401
 import payments.models  # noqa: F401
-import registry.district_models  # noqa: F401
-import registry.household_claims  # noqa: F401
-import registry.list_models  # noqa: F401
+import registry.districts.household_claims  # noqa: F401
+import registry.districts.models  # noqa: F401
+import registry.lists.models  # noqa: F401
 import suppliers.models  # noqa: F401
 from catalog import cli as catalog_cli
 from catalog import demo as catalog_demo
@@ -42,8 +42,9 @@ from payments.setup import configure_payments
 from registry import cli as registry_cli
 from registry import demo as registry_demo
 from registry import home as registry_home
-from registry import household_demo, listeners
-from registry.api import bp as registry_api_bp
+from registry import listeners
+from registry.districts import household_demo
+from registry.lists.api import bp as registry_api_bp
 from registry.routes import bp as registry_bp
 from reports.routes import bp as reports_bp
 from suppliers import demo as suppliers_demo

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import db, enum_column
 from core.i18n import _l
+from core.permissions import Role
 
 DISTRICTS_CSV = Path(__file__).resolve().parent.parent / "data" / "chongqing_districts.csv"
 
@@ -46,6 +47,15 @@ class District(db.Model):
 
     def display_name(self, locale: str | None) -> str:
         return self.name_en if locale == "en" else self.name
+
+    def can_manage(self, user) -> bool:
+        """Its own district officials change what is kept about the district (lists, calls, base data)."""
+        return bool(getattr(user, "is_authenticated", False)) and user.is_official_of(self.id)
+
+    def can_oversee(self, user) -> bool:
+        """Who may read the district's administration: its officials, and regulators (read only)."""
+        return self.can_manage(user) or (bool(getattr(user, "is_authenticated", False))
+                                         and user.has_role(Role.regulator))
 
     def __repr__(self) -> str:
         return f"<District {self.code} {self.name}>"

@@ -23,7 +23,7 @@ from core.clock import today_shanghai
 from core.db import db
 from core.i18n import _, _l, join_list, money
 from market.listing import listed_districts, published_price, published_prices
-from registry.subsidy import viewer_subsidy
+from registry.districts.subsidy import viewer_subsidy
 
 MAX_COMPARE = 4
 MIN_COMPARE = 2

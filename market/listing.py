@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from catalog.models import Product
-from registry.queries import listed_product_districts, listed_product_prices
+from registry.lists.queries import listed_product_districts, listed_product_prices
 
 
 def listed_districts(product_ids: Iterable[int] | None = None) -> dict[int, list[str]]:

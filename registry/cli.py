@@ -7,7 +7,8 @@ from flask.cli import AppGroup
 
 from core.clock import today_shanghai
 from core.districts import all_districts
-from registry import list_services, queries
+from registry.lists import queries
+from registry.lists import services as list_services
 
 registry_cli = AppGroup("registry", help="District lists.")
 

@@ -14,9 +14,12 @@ from core.clock import today_shanghai
 from core.db import db
 from core.demo import ensure_user
 from core.permissions import Role
-from registry import district_services, list_services, queries, solicitation_services
-from registry.district_models import HouseholdCategory, SubsidyKind, TownshipKind
-from registry.list_models import Solicitation
+from registry.districts import services as district_services
+from registry.districts.models import HouseholdCategory, SubsidyKind, TownshipKind
+from registry.lists import queries
+from registry.lists import services as list_services
+from registry.lists.models import Solicitation
+from registry.solicitations import services as solicitation_services
 from suppliers.queries import supplier_of
 
 TOWNSHIPS = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 from core import home
 from core.db import db
 from core.districts import all_districts
-from registry import queries
-from registry.list_models import ANNOUNCEMENT_KIND_TITLES
+from registry.lists import queries
+from registry.lists.models import ANNOUNCEMENT_KIND_TITLES
 
 LATEST = 5
 

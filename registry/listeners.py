@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from catalog import signals as catalog_signals
 from core.i18n import N_
-from registry import list_services
+from registry.lists import services as list_services
 
 
 def _on_product_gone(product, reason: str | None = None, **_kwargs) -> None:

@@ -5,7 +5,7 @@ from collections import Counter
 from sqlalchemy import select
 
 from core.accounts.models import User
-from registry.subsidy import verified_category
+from registry.districts.subsidy import verified_category
 from tests.conftest import district
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import String, Text, select
 
 from core.accounts.models import User
 from core.db import db as _db
-from registry.list_models import ListVersion
+from registry.lists.models import ListVersion
 from tests.conftest import login
 from tests.crawl import ROLES, page_urls
 

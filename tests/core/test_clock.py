@@ -6,7 +6,7 @@ import pytest
 
 from core import clock
 from core.db import db, now_utc
-from registry import list_services
+from registry.lists import services as list_services
 from tests.conftest import district
 from tests.registry.factories import make_full_supplier, make_official
 from tests.registry.helpers import admit, open_call

@@ -10,8 +10,8 @@ from core.accounts.models import User
 from core.permissions import Role
 from core.request_args import MAX_DB_INT, BoundedIntConverter, parse_day, parse_int
 from core.safe_redirect import is_local_path
-from registry.district_models import OldCommunity, SubsidyPolicy
-from registry.list_models import Application, Solicitation
+from registry.districts.models import OldCommunity, SubsidyPolicy
+from registry.lists.models import Application, Solicitation
 from tests.catalog.factories import make_company
 from tests.catalog.test_routes import FORM as PRODUCT_FORM
 from tests.conftest import district, login, make_user

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 from core.db import db, now_utc
 from core.permissions import Role
-from registry.district_models import OldCommunity, SubsidyKind, SubsidyPolicy
-from registry.household_claims import ClaimStatus, HouseholdCategoryClaim
+from registry.districts.household_claims import ClaimStatus, HouseholdCategoryClaim
+from registry.districts.models import OldCommunity, SubsidyKind, SubsidyPolicy
 from tests.conftest import district
 from tests.market.search_factories import catalog_data, listing  # noqa: F401
 

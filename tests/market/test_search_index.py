@@ -15,7 +15,8 @@ from core.permissions import Role
 from market.search import index, outbox, query
 from market.search.models import SearchOutbox
 from market.search.params import SearchParams
-from registry import list_services, queries
+from registry.lists import queries
+from registry.lists import services as list_services
 from tests.conftest import district, make_user
 from tests.market.search_factories import catalog_data, listing, make_product, make_supplier  # noqa: F401
 from tests.registry.helpers import published_list

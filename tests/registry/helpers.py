@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from core.db import db
-from registry import list_services, solicitation_services
+from registry.lists import services as list_services
+from registry.solicitations import services as solicitation_services
 from tests.conftest import district
 from tests.registry.factories import make_full_supplier, make_official
 from tests.suppliers.factories import make_staff

@@ -1,5 +1,5 @@
 from core.db import db
-from registry import list_services
+from registry.lists import services as list_services
 from tests.conftest import district
 from tests.registry.helpers import published_list
 

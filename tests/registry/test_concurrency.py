@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from core.accounts.models import User
 from core.db import db
 from core.districts import District
-from registry import list_services, queries
-from registry.list_lock import ListVersionConflict
-from registry.list_models import ListVersion
+from registry.lists import queries
+from registry.lists import services as list_services
+from registry.lists.lock import ListVersionConflict
+from registry.lists.models import ListVersion
 from tests.conftest import district, login
 from tests.registry.factories import make_full_supplier, make_official
 from tests.registry.helpers import admit, open_call

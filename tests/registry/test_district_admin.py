@@ -3,8 +3,8 @@
 from sqlalchemy import select
 
 from core.permissions import Role
-from registry.district_models import OldCommunity
-from registry.household_claims import ClaimStatus, HouseholdCategoryClaim
+from registry.districts.household_claims import ClaimStatus, HouseholdCategoryClaim
+from registry.districts.models import OldCommunity
 from tests.conftest import district, make_user
 
 

@@ -9,9 +9,11 @@ from core.audit import AuditEntry
 from core.db import db
 from core.errors import NotAllowed
 from core.notifications import Notification
-from registry import queries, signals, solicitation_services
-from registry.list_models import Announcement, AnnouncementKind, Application, ApplicationStatus
-from registry.subsidy import subsidy_for
+from registry import signals
+from registry.districts.subsidy import subsidy_for
+from registry.lists import queries
+from registry.lists.models import Announcement, AnnouncementKind, Application, ApplicationStatus
+from registry.solicitations import services as solicitation_services
 from suppliers.models import SupplierStatus
 from tests.conftest import district, login
 from tests.registry.factories import make_full_supplier, make_official, make_supplier

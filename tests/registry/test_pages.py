@@ -2,7 +2,7 @@ import pytest
 
 from core.db import db
 from core.permissions import Role
-from registry import list_services
+from registry.lists import services as list_services
 from tests.conftest import district, login, make_user
 from tests.registry.factories import make_official
 from tests.registry.helpers import open_call, published_list

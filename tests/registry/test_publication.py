@@ -5,9 +5,10 @@ import pytest
 from catalog.models import CertificateStatus, ProductStatus, Tier
 from core.db import db
 from core.errors import InvalidTransition
-from registry import list_services, queries
-from registry.list_models import Announcement, AnnouncementKind, ListEntryProduct, ListVersion
-from registry.snapshots import diff
+from registry.lists import queries
+from registry.lists import services as list_services
+from registry.lists.models import Announcement, AnnouncementKind, ListEntryProduct, ListVersion
+from registry.lists.snapshots import diff
 from suppliers.models import SupplierStatus
 from tests.conftest import district
 from tests.registry.factories import make_full_supplier, make_official, make_product, make_supplier

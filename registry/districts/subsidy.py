@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from core.clock import today_shanghai
 from core.db import db
-from registry.district_models import SubsidyPolicy
-from registry.household_claims import HouseholdCategoryClaim
+from registry.districts.household_claims import HouseholdCategoryClaim
+from registry.districts.models import SubsidyPolicy
 
 
 def applicable_policy(district_id: int, category: str, device_type: str, on: date) -> SubsidyPolicy | None:

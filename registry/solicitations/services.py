@@ -16,8 +16,8 @@ from core.districts import District
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.i18n import N_, _
 from core.notifications import notify
-from registry import list_services
-from registry.list_models import (
+from registry.lists import services as list_services
+from registry.lists.models import (
     CRITERIA,
     Application,
     ApplicationItem,
@@ -39,7 +39,7 @@ def _check_weights(weights: dict[str, int]) -> None:
 def open_solicitation(district: District, *, actor: User, title: str, requirements: str, device_types: list[str],
                       deadline: date, weights: dict[str, int], today: date | None = None) -> Solicitation:
     """Open a public call in the actor's district."""
-    if not actor.is_official_of(district.id):
+    if not district.can_manage(actor):
         raise NotAllowed()
     if deadline < (today or today_shanghai()):
         raise DomainError(_("截止日期不能早于今天。"), field="deadline")

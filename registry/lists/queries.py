@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from core.db import db
 from core.districts import District
-from registry.list_models import (
+from registry.lists.models import (
     Announcement,
     Application,
     ApplicationStatus,

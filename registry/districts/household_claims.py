@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import TimestampMixin, db, enum_column
 from core.districts import District
 from core.i18n import _l
-from registry.district_models import HouseholdCategory
+from registry.districts.models import HouseholdCategory
 
 
 class ClaimStatus(enum.StrEnum):

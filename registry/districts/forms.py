@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from catalog.models import DEVICE_TYPE_TITLES
 from core.forms import BaseForm, MoneyField, choices, strip_filter
 from core.i18n import _l
-from registry.district_models import HOUSEHOLD_CATEGORY_TITLES, SUBSIDY_KIND_TITLES, TOWNSHIP_KIND_TITLES, SubsidyKind
+from registry.districts.models import HOUSEHOLD_CATEGORY_TITLES, SUBSIDY_KIND_TITLES, TOWNSHIP_KIND_TITLES, SubsidyKind
 
 
 class TownshipForm(BaseForm):

@@ -4,26 +4,22 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from catalog.models import CERTIFICATE_KIND_TITLES, DEVICE_TYPE_TITLES, TIER_ORDER, TIER_TITLES, USAGE_TITLES
-from catalog.tiers import FEATURE_LABELS
+from catalog.models import TIER_ORDER
 from core import nav
 from core.db import db
 from core.districts import all_districts
 from core.i18n import _l
 from core.request_args import int_arg
-from registry import queries
-from registry.list_models import ANNOUNCEMENT_KIND_TITLES, AnnouncementKind
-from registry.snapshots import diff, supplier_public_dict
+from registry.lists import queries
+from registry.lists.labels import TITLES
+from registry.lists.models import AnnouncementKind
+from registry.lists.snapshots import diff, supplier_public_dict
 from suppliers.models import Supplier, SupplierStatus
 
 bp = Blueprint("public", __name__)
 
 nav.add("registry.public.districts", _l("区县目录清单"), public=True, order=10)
 nav.add("registry.public.announcements", _l("公告"), public=True, order=30)
-
-TITLES = {"tier": TIER_TITLES, "device_type": DEVICE_TYPE_TITLES, "usage": USAGE_TITLES,
-          "feature": FEATURE_LABELS, "certificate": CERTIFICATE_KIND_TITLES, "kind": ANNOUNCEMENT_KIND_TITLES}
-
 
 @bp.context_processor
 def _titles():

@@ -13,16 +13,12 @@ from core.db import db
 from core.districts import District
 from core.errors import DomainError, NotAllowed
 from core.i18n import _
-from registry.district_models import OldCommunity, SubsidyKind, SubsidyPolicy, Target, Township, TownshipKind
+from registry.districts.models import OldCommunity, SubsidyKind, SubsidyPolicy, Target, Township, TownshipKind
 
 
-def can_manage(user, district_id: int) -> bool:
-    """Officials edit their own districts only."""
-    return bool(getattr(user, "is_authenticated", False)) and user.is_official_of(district_id)
-
-
-def _require(actor: User, district_id: int) -> None:
-    if not can_manage(actor, district_id):
+def _require(actor: User, district: District) -> None:
+    """Officials edit their own districts only (District.can_manage)."""
+    if not district.can_manage(actor):
         raise NotAllowed()
 
 
@@ -37,7 +33,7 @@ def _flush_unique(message: str, field: str) -> None:
 def save_township(district: District, *, actor: User, name: str, kind: TownshipKind,
                   township: Township | None = None) -> Township:
     """Create or rename a township/street."""
-    _require(actor, district.id)
+    _require(actor, district)
     if township is not None and township.district_id != district.id:
         raise NotAllowed()
     before = (township.name, township.kind) if township else (None, None)
@@ -55,7 +51,7 @@ def save_township(district: District, *, actor: User, name: str, kind: TownshipK
 
 def delete_township(township: Township, *, actor: User) -> None:
     """Delete a township that no target or community refers to."""
-    _require(actor, township.district_id)
+    _require(actor, township.district)
     in_use = db.session.scalar(select(Target.id).where(Target.township_id == township.id).limit(1)) or \
         db.session.scalar(select(OldCommunity.id).where(OldCommunity.township_id == township.id).limit(1))
     if in_use:
@@ -68,7 +64,7 @@ def delete_township(township: Township, *, actor: User) -> None:
 def save_community(district: District, *, actor: User, name: str, address: str, township: Township | None,
                    community: OldCommunity | None = None) -> OldCommunity:
     """Create or edit an old community (老旧小区)."""
-    _require(actor, district.id)
+    _require(actor, district)
     if (community is not None and community.district_id != district.id) or (
             township is not None and township.district_id != district.id):
         raise NotAllowed()
@@ -87,7 +83,7 @@ def save_community(district: District, *, actor: User, name: str, address: str, 
 
 def delete_community(community: OldCommunity, *, actor: User) -> None:
     """Delete an old community that no household's category claim refers to."""
-    _require(actor, community.district_id)
+    _require(actor, community.district)
     name = community.name
     try:
         with db.session.begin_nested():  # a household's claim may refer to it (orders, a higher layer)
@@ -101,7 +97,7 @@ def delete_community(community: OldCommunity, *, actor: User) -> None:
 def set_target(district: District, *, actor: User, township: Township, category: str, device_type: str,
                count: int) -> Target:
     """Set how many users of a category in a township must be covered with a device type."""
-    _require(actor, district.id)
+    _require(actor, district)
     if township.district_id != district.id:
         raise NotAllowed()
     if count < 0:
@@ -125,7 +121,7 @@ def add_subsidy_policy(district: District, *, actor: User, category: str, device
                        amount_fen: int | None, percent: int | None, cap_fen: int | None, valid_from: date,
                        valid_until: date | None) -> SubsidyPolicy:
     """Add a subsidy policy: a fixed amount, or a percentage with a cap, between dates."""
-    _require(actor, district.id)
+    _require(actor, district)
     if kind == SubsidyKind.fixed:
         if amount_fen is None or amount_fen < 0:
             raise DomainError(_("请填写补贴金额。"), field="amount")
@@ -152,7 +148,7 @@ def add_subsidy_policy(district: District, *, actor: User, category: str, device
 
 def end_subsidy_policy(policy: SubsidyPolicy, *, actor: User, on: date) -> None:
     """End a policy on a date (policies are never deleted: orders may refer to them)."""
-    _require(actor, policy.district_id)
+    _require(actor, policy.district)
     if on < policy.valid_from:
         raise DomainError(_("结束日期不能早于开始日期。"), field="valid_until")
     before = policy.valid_until

@@ -18,9 +18,10 @@ from core.districts import District
 from core.errors import DomainError, InvalidTransition
 from core.i18n import N_, _, join_list
 from core.notifications import notify
-from registry import publication, queries, signals
-from registry.list_lock import ListVersionConflict, lock_district_list
-from registry.list_models import (
+from registry import signals
+from registry.lists import publication, queries
+from registry.lists.lock import ListVersionConflict, lock_district_list
+from registry.lists.models import (
     Announcement,
     AnnouncementKind,
     Application,
@@ -29,8 +30,8 @@ from registry.list_models import (
     ListVersion,
     ListVersionItem,
 )
-from registry.publication import Candidate, Problem
-from registry.snapshots import diff, supplier_public_dict
+from registry.lists.publication import Candidate, Problem
+from registry.lists.snapshots import diff, supplier_public_dict
 from suppliers.models import Supplier
 
 PUBLISHED_TITLE = N_("%(district)s燃气安全装置销售安装单位目录清单（第 %(number)s 版）")

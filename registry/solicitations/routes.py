@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -10,20 +10,20 @@ from catalog.models import DEVICE_TYPE_TITLES, TIER_TITLES, Product, ProductStat
 from core import nav
 from core.clock import today_shanghai
 from core.db import db
-from core.errors import DomainError
-from core.forms import attach_domain_error
 from core.i18n import _, _l
 from core.permissions import Role, require_role
-from registry import queries, solicitation_services
-from registry.list_forms import ApplicationForm
-from registry.list_models import (
+from core.views import submit
+from registry.lists import queries
+from registry.lists.forms import ApplicationForm
+from registry.lists.models import (
     APPLICATION_STATUS_TITLES,
     CRITERIA_TITLES,
     SOLICITATION_STATUS_TITLES,
     Solicitation,
     SolicitationStatus,
 )
-from suppliers.routes import own_supplier
+from registry.solicitations import services as solicitation_services
+from suppliers.queries import supplier_of
 
 bp = Blueprint("solicitations", __name__)
 
@@ -61,24 +61,19 @@ def _offerable(supplier_id: int, call: Solicitation) -> list[Product]:
 @require_role(Role.supplier)
 def apply(call_id: int):
     call = db.get_or_404(Solicitation, call_id)
-    supplier = own_supplier()
+    supplier = supplier_of(current_user) or abort(403)
     products = _offerable(supplier.id, call)
     form = ApplicationForm()
     if not form.is_submitted():
         for p in products:
             form.items.append_entry({"product_id": p.id, "offered": True, "price": p.price_fen,
                                      "install_fee": p.install_fee_fen})
-    elif form.validate():
-        try:
-            solicitation_services.apply(call, supplier, actor=current_user, items=form.offered_items(),
-                                        note=form.note.data)
-        except DomainError as exc:
-            if not attach_domain_error(form, exc):
-                flash(exc.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("申请已提交，请等待区县经济信息部门评审。"), "success")
-            return redirect(url_for("registry.solicitations.my_applications"))
+    else:
+        done = submit(form, lambda: solicitation_services.apply(call, supplier, actor=current_user,
+                                                                items=form.offered_items(), note=form.note.data),
+                      _("申请已提交，请等待区县经济信息部门评审。"), url_for("registry.solicitations.my_applications"))
+        if done is not None:
+            return done
     by_id = {p.id: p for p in products}
     refusal = solicitation_services.supplier_may_apply(supplier)
     return render_template("registry/apply.html", call=call, form=form, products=by_id, refusal=refusal)
@@ -87,6 +82,6 @@ def apply(call_id: int):
 @bp.route("/applications")
 @require_role(Role.supplier)
 def my_applications():
-    supplier = own_supplier()
+    supplier = supplier_of(current_user) or abort(403)
     return render_template("registry/my_applications.html",
                            applications=queries.supplier_applications(supplier.id))

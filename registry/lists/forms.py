@@ -21,7 +21,7 @@ from catalog.models import DEVICE_TYPE_TITLES
 from core.forms import BaseForm, MoneyField, SubForm, choices, strip_filter
 from core.i18n import _l
 from core.request_args import parse_int
-from registry.list_models import CRITERIA_TITLES
+from registry.lists.models import CRITERIA_TITLES
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -8,9 +8,9 @@ from core.db import as_utc, db
 from core.districts import all_districts
 from core.i18n import _
 from core.web import error_response
-from registry import queries
-from registry.list_models import AnnouncementKind
-from registry.snapshots import diff, supplier_public_dict
+from registry.lists import queries
+from registry.lists.models import AnnouncementKind
+from registry.lists.snapshots import diff, supplier_public_dict
 from suppliers.models import Supplier, SupplierStatus
 
 bp = Blueprint("registry_api", __name__, url_prefix="/api/v1")

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from core.accounts.models import User
 from core.db import db, now_utc
 from core.demo import district_id
-from registry.district_models import HouseholdCategory, OldCommunity
-from registry.household_claims import ClaimStatus, HouseholdCategoryClaim
+from registry.districts.household_claims import ClaimStatus, HouseholdCategoryClaim
+from registry.districts.models import HouseholdCategory, OldCommunity
 
 
 def _claim(email: str, code: str, category: HouseholdCategory, status: ClaimStatus) -> None:

@@ -114,7 +114,12 @@ class Solicitation(TimestampMixin, db.Model):
         return self.status == SolicitationStatus.open and today <= self.deadline
 
     def can_manage(self, user) -> bool:
-        return bool(getattr(user, "is_authenticated", False)) and user.is_official_of(self.district_id)
+        """Open, close and review: the officials of the call's district."""
+        return self.district.can_manage(user)
+
+    def can_oversee(self, user) -> bool:
+        """See the call and its applications on the workbench: its district's officials and regulators."""
+        return self.district.can_oversee(user)
 
 
 class Application(TimestampMixin, db.Model):

@@ -1,0 +1,1 @@
+"""Districts: townships, old communities, targets, subsidy policies and household category claims."""

@@ -1,0 +1,1 @@
+"""Vetted lists: versions, entries, publication checks, snapshots, announcements and their pages/API."""

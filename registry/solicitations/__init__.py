@@ -1,0 +1,1 @@
+"""Solicitations: public calls for applications, and the applications suppliers send."""
