@@ -33,6 +33,7 @@ from core.db import db
 from core.errors import DomainError, NotAllowed
 from core.i18n import N_, _, join_list
 from core.notifications import notify
+from core.uploads import discard_upload
 
 #: Fields whose change on a listed product matters to lists, search and the price monitor.
 PUBLIC_FIELDS = ("brand", "manufacturer", "model", "device_type", "usage", "tier", "features", "standards",
@@ -137,6 +138,7 @@ def update_product(product: Product, data: ProductData, *, actor: User, authoris
     changes = _apply(product, data)
     if authorisation_file and authorisation_file != product.authorisation_file:
         changes["authorisation_file"] = (product.authorisation_file, authorisation_file)
+        discard_upload(product.authorisation_file)
         product.authorisation_file = authorisation_file
     if not changes:
         return changes
@@ -286,6 +288,7 @@ def update_certificate(cert: Certificate, data: CertificateData, *, actor: User,
             setattr(cert, name, new)
     if scan_file and scan_file != cert.scan_file:
         changes["scan_file"] = (cert.scan_file, scan_file)
+        discard_upload(cert.scan_file)
         cert.scan_file = scan_file
     if changes:
         db.session.flush()

@@ -13,6 +13,7 @@ from core.errors import DomainError, NotAllowed
 from core.i18n import N_, _, join_list
 from core.notifications import notify
 from core.permissions import Role
+from core.uploads import discard_upload
 from suppliers import credit_code as credit
 from suppliers.models import PROFILE_FIELD_TITLES, StaffRole, Supplier, SupplierStaff, SupplierStatus
 
@@ -85,6 +86,7 @@ def update_profile(supplier: Supplier, *, actor: User, legal_name: str, credit_c
         supplier.districts = districts
     if licence_file and licence_file != supplier.licence_file:
         changes["licence_file"] = (supplier.licence_file, licence_file)
+        discard_upload(supplier.licence_file)
         supplier.licence_file = licence_file
     if changes:
         db.session.flush()

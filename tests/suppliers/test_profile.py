@@ -184,3 +184,14 @@ def test_dashboard_shows_company_and_expiring_certificates(client, db):
     login(client, staff)
     html = client.get("/supplier").get_data(as_text=True)
     assert supplier.legal_name in html and product.model in html and product.certificates[0].number in html
+
+
+def test_replaced_licence_is_deleted_after_commit(app, client, db):
+    from core.uploads import upload_dir
+    supplier = make_company(status=SupplierStatus.registered)
+    login(client, make_staff(supplier))
+    before = sum(1 for _ in upload_dir().iterdir())
+    for _n in range(5):
+        data = _profile(supplier, licence=(io.BytesIO(PDF), "执照.pdf"))
+        assert client.post("/supplier/profile", data=data, content_type="multipart/form-data").status_code == 302
+    assert sum(1 for _ in upload_dir().iterdir()) == before + 1
