@@ -33,7 +33,7 @@ def register_supplier(*, legal_name: str, credit_code: str, email: str | None, p
     """Register a company (status registered) with its first staff account."""
     code = credit.normalise(credit_code)
     if not credit.is_valid(code):
-        raise DomainError(_("统一社会信用代码校验位不正确，请核对营业执照。"), field="credit_code")
+        raise DomainError(credit.problem(code), field="credit_code")
     if db.session.scalar(select(Supplier.id).where(Supplier.credit_code == code)):
         raise DomainError(_("该统一社会信用代码已注册。如需加入该单位，请联系单位已有账号添加您。"),
                           field="credit_code")
@@ -64,7 +64,7 @@ def update_profile(supplier: Supplier, *, actor: User, legal_name: str, credit_c
     code = credit.normalise(credit_code)
     code_changed = code != supplier.credit_code
     if (code_changed or not supplier.credit_code_override) and not credit.is_valid(code):
-        raise DomainError(_("统一社会信用代码校验位不正确，请核对营业执照。"), field="credit_code")
+        raise DomainError(credit.problem(code), field="credit_code")
     if code_changed and db.session.scalar(select(Supplier.id).where(Supplier.credit_code == code)):
         raise DomainError(_("该统一社会信用代码已被其他单位使用。"), field="credit_code")
     values = {"legal_name": legal_name, "credit_code": code, "qualification_name": qualification_name or None,
