@@ -12,12 +12,12 @@ from core.request_args import MAX_DB_INT, BoundedIntConverter, parse_day, parse_
 from core.safe_redirect import is_local_path
 from registry.district_models import OldCommunity, SubsidyPolicy
 from registry.list_models import Application, Solicitation
-from tests.catalog.factories import make_company, make_staff
+from tests.catalog.factories import make_company
 from tests.catalog.test_routes import FORM as PRODUCT_FORM
 from tests.conftest import district, login, make_user
 from tests.registry.factories import make_full_supplier, make_official
-from tests.registry.factories import make_staff as make_registry_staff
 from tests.registry.helpers import open_call
+from tests.suppliers.factories import make_staff
 
 HUGE = "99999999999999999999"
 JUST_TOO_BIG = str(MAX_DB_INT + 1)  # 2147483648: PostgreSQL INTEGER overflows
@@ -99,7 +99,7 @@ def test_subsidy_money_is_bounded(client, db, name, amount):
 def test_application_money_is_bounded(client, db, name, value):
     call = open_call(make_official())
     supplier, products = make_full_supplier()
-    login(client, make_registry_staff(supplier))
+    login(client, make_staff(supplier))
     data = {}
     for i, p in enumerate(products):
         data.update({f"items-{i}-product_id": p.id, f"items-{i}-offered": "y", f"items-{i}-price": "199.00",
