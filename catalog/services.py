@@ -28,12 +28,12 @@ from catalog.models import (
 from catalog.signals import product_changed, product_invalidated, product_withdrawn
 from core import audit
 from core.accounts.models import User
-from core.accounts.queries import officials_of
 from core.clock import today_shanghai
 from core.db import db
 from core.errors import DomainError, EditConflict, NotAllowed
-from core.i18n import N_, _, join_list
+from core.i18n import N_, _, join_list, message_node, stored_join, stored_message
 from core.notifications import notify
+from core.uploads import discard_upload
 
 #: Fields whose change on a listed product matters to lists, search and the price monitor.
 PUBLIC_FIELDS = ("brand", "manufacturer", "model", "device_type", "usage", "tier", "features", "standards",
@@ -150,6 +150,7 @@ def update_product(product: Product, data: ProductData, *, actor: User, authoris
     changes = _apply(product, data)
     if authorisation_file and authorisation_file != product.authorisation_file:
         changes["authorisation_file"] = (product.authorisation_file, authorisation_file)
+        discard_upload(product.authorisation_file)
         product.authorisation_file = authorisation_file
     if not changes:
         return changes
@@ -197,9 +198,12 @@ def preview_verdict(data: ProductData, *, product: Product | None = None, has_au
     return verdict
 
 
+AUTHORISATION_MESSAGE = N_("贵单位不是该产品的生产厂家，请上传生产厂家出具的授权书。")
+
+
 def _authorisation_violation() -> dict:
     return {"rule": "catalog.authorisation", "source": AUTHORISATION_SOURCE,
-            "message": _("贵单位不是该产品的生产厂家，请上传生产厂家出具的授权书。")}
+            "message": _(AUTHORISATION_MESSAGE)}
 
 
 def submit_product(product: Product, *, actor: User, as_of: date | None = None) -> dict:
@@ -252,7 +256,7 @@ def revalidate(product: Product, *, actor: User | None, as_of: date | None = Non
         return True
     product.transition_to(ProductStatus.invalid)
     db.session.flush()
-    reason = reason or "; ".join(v["message"] for v in verdict.get("violations", []))
+    reason = reason or _stored_reason(product, as_of or today_shanghai())
     audit.record(actor, "product.invalidated", product, {"status": (before, product.status)}, reason=reason,
                  extra={"violations": [v["rule"] for v in verdict.get("violations", [])]})
     if before == ProductStatus.valid:
@@ -260,14 +264,20 @@ def revalidate(product: Product, *, actor: User | None, as_of: date | None = Non
     return False
 
 
+def _stored_reason(product: Product, as_of: date) -> str:
+    """Why the product is invalid, as message ids with parameters (shown in each reader's language)."""
+    nodes = tiers.violation_nodes(tiers.declaration_from_product(product, as_of), as_of)
+    if product.authorisation_missing:
+        nodes.append(message_node(AUTHORISATION_MESSAGE))
+    return stored_join(nodes)
+
+
 def _after_invalidation(product: Product, reason: str) -> None:
-    """Tell the company and the officials of the districts it serves; signal registry."""
+    """Tell the company; signal registry, which tells the officials of the districts whose list carries it."""
     params = {"model": product.title, "reason": reason}
     staff = [u for u in product.supplier.staff if u.active]
     notify(staff, N_("产品 %(model)s 已失效"), N_("原因：%(reason)s。请更新证书或资料后重新提交。"),
            params=params, link=f"/supplier/products/{product.id}")
-    notify(officials_of(d.id for d in product.supplier.districts), N_("产品 %(model)s 已失效"),
-           N_("原因：%(reason)s。该产品已不能列入目录清单。"), params=params, link=f"/regulator/products/{product.id}")
     product_invalidated.send(product, reason=reason)
 
 
@@ -302,6 +312,7 @@ def update_certificate(cert: Certificate, data: CertificateData, *, actor: User,
             setattr(cert, name, new)
     if scan_file and scan_file != cert.scan_file:
         changes["scan_file"] = (cert.scan_file, scan_file)
+        discard_upload(cert.scan_file)
         cert.scan_file = scan_file
     if changes:
         db.session.flush()
@@ -329,8 +340,9 @@ def set_certificate_status(cert: Certificate, status: CertificateStatus, *, acto
     audit.record(actor, "certificate.status_changed", cert, {"status": (before, status)}, reason=cert.status_reason,
                  extra={"product_id": cert.product_id})
     if status != CertificateStatus.valid:
-        reason = _("%(kind)s %(number)s 状态变为“%(status)s”：%(reason)s", kind=cert.kind_title,
-                   number=cert.number, status=CERTIFICATE_STATUS_TITLES[status], reason=cert.status_reason)
+        reason = stored_message(N_("%(kind)s %(number)s 状态变为“%(status)s”：%(reason)s"),
+                                kind=message_node(CertificateKind(cert.kind).title), number=cert.number,
+                                status=message_node(CERTIFICATE_STATUS_TITLES[status]), reason=cert.status_reason)
         revalidate(cert.product, actor=actor, as_of=as_of, reason=reason)
 
 

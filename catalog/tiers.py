@@ -35,7 +35,7 @@ from catalog.validation_input import (
 )
 from catalog.vocabulary import Usage
 from core.clock import today_shanghai
-from core.i18n import _, _l
+from core.i18n import N_, _, _l, list_node, message_node, render_node
 
 __all__ = [
     "CERTIFICATE_KINDS", "CERTIFICATE_KIND_LABELS", "CERTIFICATE_STATUSES", "DEVICE_TYPES",
@@ -212,31 +212,42 @@ def validate(declaration: dict | TierDeclaration, as_of: date | None = None) -> 
 
 
 def _message(rule: Rule, declaration: TierDeclaration, missing: list[str], day: date) -> str:
+    return render_node(violation_node(rule, declaration, missing, day))
+
+
+def violation_node(rule: Rule, declaration: TierDeclaration, missing: list[str], day: date) -> dict:
+    """A violation's message as message ids with parameters (stored, and shown in the reader's language)."""
     style = "or" if rule.mode == "any" else "standard"
-    params = {"missing": _list_of([_item(rule, m) for m in missing], style), "date": day.isoformat()}
+    params = {"missing": list_node([_item(rule, m) for m in missing], style), "date": day.isoformat()}
     if rule.id == "alarm.standards":
-        params["usage"] = str(Usage(declaration.usage).title)
-        params["required"] = _list_of(list(REQUIRED_STANDARDS[(declaration.device_type, declaration.usage)]))
-    text = str(rule.message) % params
-    if rule.id == "alarm.standards":
-        text += _wrong_usage_hint(declaration)
-    return text
+        params["usage"] = message_node(Usage(declaration.usage).title)
+        params["required"] = list_node(REQUIRED_STANDARDS[(declaration.device_type, declaration.usage)])
+    node = message_node(rule.message, **params)
+    hint = _wrong_usage_hint(declaration) if rule.id == "alarm.standards" else None
+    return {"join": [node, message_node(hint)], "sep": ""} if hint else node
 
 
-def _item(rule: Rule, code: str) -> str:
+def violation_nodes(declaration: TierDeclaration, as_of: date) -> list[dict]:
+    """The message nodes of the declaration's violations (what `validate` reports, before rendering)."""
+    missing = {rule.id: rule.check(declaration, as_of) for rule in RULES if rule.device_type == declaration.device_type}
+    return [violation_node(rule, declaration, missing[rule.id], as_of)
+            for rule in rules_for(declaration.device_type, declaration.tier) if missing[rule.id]]
+
+
+def _item(rule: Rule, code: str):
     if rule.id in ("alarm.standards", "valve.standard"):
         return code
     label = CERTIFICATE_KIND_LABELS.get(code) or FEATURE_LABELS[code]
-    return _("%(label)s（%(code)s）", label=str(label), code=code)
+    return message_node(N_("%(label)s（%(code)s）"), label=message_node(label), code=code)
 
 
-def _wrong_usage_hint(declaration: TierDeclaration) -> str:
+def _wrong_usage_hint(declaration: TierDeclaration) -> str | None:
     declared = {normalise_standard(s) for s in declaration.standards}
     if declaration.usage == "household" and "GB15322.1" in declared:
-        return _("GB 15322.1 适用于工业及商业用途，家用报警装置应符合 GB 15322.2。")
+        return N_("GB 15322.1 适用于工业及商业用途，家用报警装置应符合 GB 15322.2。")
     if declaration.usage == "commercial" and "GB15322.2" in declared:
-        return _("GB 15322.2 适用于家用，商用报警装置应符合 GB 15322.1。")
-    return ""
+        return N_("GB 15322.2 适用于家用，商用报警装置应符合 GB 15322.1。")
+    return None
 
 
 def _list_of(items: list[str], style: str = "standard") -> str:

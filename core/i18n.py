@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -75,9 +76,74 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker nam
     return message
 
 
+#: Prefix of a system-written text stored as message ids with parameters (see `stored_message`).
+STORED_PREFIX = "i18n:"
+
+
+def msgid_of(text) -> str:
+    """The message id behind a lazy string (`_l("…")`), or the text itself."""
+    args = getattr(text, "_args", None)
+    return args[0] if args and isinstance(args[0], str) else str(text)
+
+
+def message_node(msgid, **params) -> dict:
+    """A message id (or lazy string) with parameters, as a node for `stored_message`/`stored_join`.
+
+    A parameter is a literal (shown as is), a node (rendered in the reader's language), or a list node
+    (`list_node`), joined the reader's way.
+    """
+    return {"id": msgid_of(msgid), "params": params}
+
+
+def list_node(items, style: str = "standard") -> dict:
+    return {"list": list(items), "style": style}
+
+
+def stored_message(msgid, **params) -> str:
+    """Encode a system-written text for storage; `render_stored` shows it in the reader's language."""
+    return STORED_PREFIX + json.dumps(message_node(msgid, **params), ensure_ascii=False)
+
+
+def stored_join(nodes, sep: str = "; ") -> str:
+    """Encode several message nodes shown one after the other, separated by `sep`."""
+    return STORED_PREFIX + json.dumps({"join": list(nodes), "sep": sep}, ensure_ascii=False)
+
+
+def render_node(node) -> str:
+    """Render a message node (see `message_node`) in the active locale."""
+    if isinstance(node, dict):
+        if "id" in node:
+            text = _(node["id"])
+            params = {k: render_node(v) if isinstance(v, dict) else v for k, v in (node.get("params") or {}).items()}
+            try:
+                return text % params if params else text
+            except (KeyError, ValueError, TypeError):
+                return text
+        if "list" in node:
+            return join_list([render_node(v) for v in node["list"]], node.get("style", "standard"))
+        if "join" in node:
+            return str(node.get("sep", "")).join(render_node(v) for v in node["join"])
+    return "" if node is None else str(node)
+
+
+def render_stored(value) -> str:
+    """A stored system text in the reader's language: an encoded message, else a message id (older rows)."""
+    if not isinstance(value, str) or not value:
+        return "" if value is None else str(value)
+    if value.startswith(STORED_PREFIX):
+        try:
+            return render_node(json.loads(value[len(STORED_PREFIX):]))
+        except ValueError:
+            return value
+    return _(value)
+
+
 def translate_stored(message: str, params: dict | None = None) -> str:
     """Translate a message id that was stored (notifications, audit) with its named parameters."""
     text = _(message)
+    if params:
+        params = {k: render_stored(v) if isinstance(v, str) and v.startswith(STORED_PREFIX) else v
+                  for k, v in params.items()}
     if params and str(get_locale() or "").startswith("en"):
         # a parameter may carry its English form under "<name>_en" (a district's English name ...), and a
         # system-written parameter may itself be a message id (a reason marked with N_)

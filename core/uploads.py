@@ -1,7 +1,9 @@
 """Uploaded documents (licences, certificates, authorisations): checked by content, stored under random names.
 
 Files live in UPLOAD_DIR, outside static/, and are only ever served by `send_upload` as downloads after a
-route has checked the viewer's permission.
+route has checked the viewer's permission. A saved file stays under a hidden temporary name until the database
+transaction that records it commits (then it is moved into place); a transaction that rolls back or ends
+without a commit deletes it. Files replaced by a new upload are deleted after the commit (`discard_upload`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import tempfile
 from pathlib import Path
 
 from flask import current_app, send_file
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from core.db import db
 from core.errors import DomainError, NotFound
 from core.i18n import _
 
@@ -27,6 +32,9 @@ CONTENT_TYPES = {ext: ctype for _magic, ext, ctype in FORMATS}
 _KIND = re.compile(r"^[a-z][a-z_]{0,30}$")
 _NAME = re.compile(r"^[a-z][a-z_]{0,30}-[0-9a-f]{32}\.(pdf|png|jpg)$")
 _CHUNK = 64 * 1024
+#: session.info keys: files waiting for the commit (temporary path, final path), files to delete after it.
+_PENDING = "uploads_pending"
+_DISCARD = "uploads_discard"
 
 
 def upload_dir() -> Path:
@@ -70,12 +78,38 @@ def save_upload(file_storage, *, kind: str, field: str | None = None) -> str:
                     raise DomainError(_("文件超过 %(mb)s MB 上限，请压缩后重新上传。", mb=limit // (1024 * 1024)),
                                       field=field, code="upload_too_large")
                 out.write(chunk)
-        name = f"{kind}-{secrets.token_hex(16)}{ext}"
-        os.replace(tmp_name, folder / name)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+    name = f"{kind}-{secrets.token_hex(16)}{ext}"
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()
+    session.info.setdefault(_PENDING, []).append((tmp_name, str(folder / name)))
     return name
+
+
+def discard_upload(name: str | None) -> None:
+    """Delete the stored file `name` once the current transaction commits (kept when it rolls back)."""
+    if name and _NAME.match(name):
+        db.session().info.setdefault(_DISCARD, []).append(str(upload_dir() / name))
+
+
+@event.listens_for(Session, "after_commit")
+def _finalise(session: Session) -> None:
+    for tmp_name, final in session.info.pop(_PENDING, []):
+        os.replace(tmp_name, final)
+    for path in session.info.pop(_DISCARD, []):
+        Path(path).unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _clean_up(session: Session, transaction) -> None:
+    if transaction.parent is not None:
+        return
+    for tmp_name, _final in session.info.pop(_PENDING, []):
+        Path(tmp_name).unlink(missing_ok=True)
+    session.info.pop(_DISCARD, None)
 
 
 def upload_exists(name: str | None) -> bool:

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from core import nav
 from core.db import db
 from core.errors import DomainError, EditConflict
-from core.i18n import LOCALES, _, date_local, datetime_local, join_list, money, parenthesize
+from core.i18n import LOCALES, _, date_local, datetime_local, join_list, money, parenthesize, render_stored
 from core.notifications import unread_count
 from core.permissions import Role, wants_json
 from core.request_args import BoundedIntConverter
@@ -142,6 +142,7 @@ def configure_templates(app) -> None:
     app.jinja_env.filters["d"] = date_local
     app.jinja_env.filters["join_list"] = join_list
     app.jinja_env.filters["paren"] = parenthesize
+    app.jinja_env.filters["stored"] = render_stored
     app.jinja_env.filters["title_of"] = lambda key, titles: titles.get(key, key)
 
     @app.context_processor

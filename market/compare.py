@@ -21,9 +21,10 @@ from catalog.models import (
 from catalog.tiers import FEATURE_LABELS, FEATURES
 from core.clock import today_shanghai
 from core.db import db
+from core.districts import District
 from core.i18n import _, _l, join_list, money
 from market.listing import listed_districts, published_price, published_prices
-from registry.districts.subsidy import viewer_subsidy
+from registry.districts.subsidy import verified_category, viewer_subsidy
 
 MAX_COMPARE = 4
 MIN_COMPARE = 2
@@ -61,13 +62,19 @@ def buyer_price(product: Product, user=None, on: date | None = None, *, district
     on = on or today_shanghai()
     if prices is None:
         prices = published_prices([product.id]).get(product.id)
+    claim = verified_category(user) if user is not None else None
+    home = db.session.get(District, claim[0]) if claim is not None else None
+    #: A district subsidises only the products on its own current list.
+    home_lists_it = home is not None and home.code in listed_districts([product.id]).get(product.id, [])
+    if district is None and home_lists_it and prices and home.code in prices:
+        district = home.code
     published, fee = published_price(product, prices, district)
     early = product.early_price_fen is not None and product.early_price_until is not None \
         and on <= product.early_price_until and product.early_price_fen < published
     price = BuyerPrice(product, product.early_price_fen if early else published, early, fee,
                        published_fen=published, early_expired=bool(product.early_price_until)
                        and on > product.early_price_until)
-    if user is not None and getattr(user, "is_authenticated", False):
+    if home_lists_it:
         found = viewer_subsidy(user, product, price.total_fen)
         if found is not None:
             price.subsidy_district_id, price.subsidy_fen = found

@@ -1,6 +1,6 @@
 """What the registry lists, as market needs it: the districts and published prices of listed products.
 
-market sits above registry and asks it directly (registry.queries); these are the only functions through
+market sits above registry and asks it directly (registry.lists.queries); these are the only functions through
 which search, compare, the pages and the API learn whether a product is listed and at what price.
 """
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from catalog.models import CertificateKind, DeviceType, Tier, Usage
 from catalog.tiers import FEATURES
-from market.search.params import MAX_PER_PAGE, SORTS
+from market.search.params import MAX_PAGE, MAX_PER_PAGE, MAX_Q_LENGTH, SORTS
+from registry.lists.models import AnnouncementKind
+from suppliers.models import SupplierStatus
 
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
@@ -56,6 +58,8 @@ def _schemas() -> dict:
                      "qualification_level": _NSTR, "contact_person": _NSTR, "phone": _NSTR, "address": _NSTR,
                      "service_content": _NSTR})
     brief = _obj({"id": _INT, "name": _STR})
+    list_suppliers = {"type": "array", "items": {"allOf": [_ref("Supplier"), _obj({
+        "products": {"type": "array", "items": _ref("Product")}})]}}
     diff = _obj({
         "added": _obj({"suppliers": {"type": "array", "items": brief},
                        "products": {"type": "array", "items": {"type": "object"}}}),
@@ -77,13 +81,16 @@ def _schemas() -> dict:
             "supplier_count": _INT})}),
         "DistrictList": _obj({
             "district": {"oneOf": [_STR, {"type": "object"}]}, "version": _INT, "published_at": _DATETIME,
-            "exception_reason": _NSTR,
-            "suppliers": {"type": "array", "items": {"allOf": [_ref("Supplier"), _obj({
-                "products": {"type": "array", "items": _ref("Product")}})]}}}),
+            "exception_reason": _NSTR, "below_minimum": {"type": "boolean"},
+            "suppliers": list_suppliers}),
         "VersionDiff": diff,
-        "ListVersionSummary": _obj({"version": _INT, "published_at": _DATETIME, "changes": _ref("VersionDiff")},
-                                   required=["version", "published_at"]),
-        "Announcement": _obj({"id": _INT, "district": _NSTR, "kind": _STR, "title": _STR, "body": _STR,
+        "ListVersionSummary": {"allOf": [_ref("VersionDiff"), _obj({
+            "district": _STR, "version": _INT, "published_at": _DATETIME, "exception_reason": _NSTR,
+            "supplier_count": _INT, "product_count": _INT, "below_minimum": {"type": "boolean"}})],
+            "description": "A version with what changed from the previous one (added, removed, price_changes)."},
+        "ListVersion": {"allOf": [_ref("ListVersionSummary"), _obj({"suppliers": list_suppliers})]},
+        "Announcement": _obj({"id": _INT, "district": _NSTR, "kind": _enum(AnnouncementKind),
+                              "title": _STR, "body": _STR,
                               "published_at": _DATETIME, "case_number": _NSTR}),
         "Declaration": _obj({
             "device_type": _enum(DeviceType), "usage": _enum(Usage, nullable=True), "tier": _enum(Tier),
@@ -91,7 +98,11 @@ def _schemas() -> dict:
             "standards": {"type": "array", "items": _STR},
             "certificates": {"type": "array", "items": _obj(
                 {"kind": _enum(CertificateKind), "number": _STR, "valid_until": _DATE}, required=["kind"])},
-            "as_of": _DATE}, required=["device_type", "tier", "features"]),
+            "as_of": _DATE}, required=["device_type", "tier", "features"],
+            description="`usage` is required for leak_alarm and must be absent or null for self_closing_valve.",
+            allOf=[{"if": {"properties": {"device_type": {"const": "leak_alarm"}}},
+                    "then": {"required": ["usage"], "properties": {"usage": _enum(Usage)}},
+                    "else": {"properties": {"usage": {"type": "null"}}}}]),
         "Verdict": _obj({"valid": {"type": "boolean"}, "device_type": _STR, "tier": _STR,
                          "qualifies_for": _enum(Tier, nullable=True),
                          "violations": {"type": "array", "items": violation},
@@ -115,7 +126,8 @@ _CODE = _param("code", _STR, "District code (GB/T 2260, or LJXQ, GXQ, WSJK).", "
 
 def _paths() -> dict:
     search_params = [
-        _param("q", {**_STR, "maxLength": 200}, "Full text: Chinese words, model numbers (whole or part), pinyin."),
+        _param("q", {**_STR, "maxLength": MAX_Q_LENGTH},
+               "Full text: Chinese words, model numbers (whole or part), pinyin."),
         _param("district", _STR, "District code; only products on that district's current list."),
         _param("device_type", _enum(DeviceType), "Device type."),
         _param("usage", _enum(Usage), "Alarm usage."),
@@ -124,7 +136,8 @@ def _paths() -> dict:
         _param("max_price", {**_INT, "minimum": 0}, "Highest device price in fen."),
         _param("smart", {"type": "boolean"}, "Only products with (true) or without (false) data transmission."),
         _param("sort", {**_enum(SORTS), "default": "relevance"}, "Order of the results."),
-        _param("page", {**_INT, "minimum": 1, "default": 1}, "Page number; a page past the end is empty."),
+        _param("page", {**_INT, "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+               "Page number; a page past the end is empty."),
         _param("per_page", {**_INT, "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20}, "Results per page."),
     ]
     return {
@@ -146,8 +159,7 @@ def _paths() -> dict:
             "operationId": "getVersion", "summary": "One published version with what changed",
             "parameters": [_CODE, _param("n", {**_INT, "minimum": 1}, "Version number.", "path")],
             "responses": {"200": {"description": "The frozen version", "content": {"application/json": {
-                "schema": {"allOf": [_ref("DistrictList"), _obj({"changes": _ref("VersionDiff")},
-                                                                required=[])]}}}}, **_NOT_FOUND}}},
+                "schema": _ref("ListVersion")}}}, **_NOT_FOUND}}},
         "/products": {"get": {
             "operationId": "searchProducts", "summary": "Search the products on current published lists",
             "parameters": search_params,
@@ -163,17 +175,27 @@ def _paths() -> dict:
         "/suppliers/{id}": {"get": {
             "operationId": "getSupplier", "summary": "A supplier's public fields",
             "parameters": [_param("id", _INT, "Supplier id.", "path")],
-            "responses": {"200": _json("Supplier", "The supplier"), **_NOT_FOUND}}},
+            "responses": {"200": {"description": "The supplier", "content": {"application/json": {"schema": {
+                "allOf": [_ref("Supplier"), _obj({
+                    "status": _enum(s for s in SupplierStatus if s != SupplierStatus.registered),
+                    "districts": {"type": "array", "items": _STR,
+                                  "description": "Codes of the districts whose current list carries it."}})]}}}},
+                **_NOT_FOUND}}},
         "/announcements": {"get": {
             "operationId": "listAnnouncements", "summary": "Public announcements (公告)",
-            "parameters": [_param("district", _STR, "District code."), _param("kind", _STR, "Announcement kind.")],
+            "parameters": [_param("district", _STR, "District code."),
+                           _param("kind", _enum(AnnouncementKind), "Announcement kind.")],
             "responses": {"200": {"description": "Announcements, newest first", "content": {"application/json": {
                 "schema": _obj({"announcements": {"type": "array", "items": _ref("Announcement")}})}}},
                 **_ERRORS}}},
         "/openapi.json": {"get": {"operationId": "getOpenApi", "summary": "This document",
                                   "responses": {"200": {"description": "OpenAPI 3.1 document",
-                                                        "content": {"application/json": {"schema": {
-                                                            "type": "object"}}}}}}},
+                                                        "content": {"application/json": {"schema": _obj({
+                                                            "openapi": {"type": "string", "pattern": "^3\\.1\\."},
+                                                            "info": {"type": "object"},
+                                                            "servers": {"type": "array"},
+                                                            "paths": {"type": "object"},
+                                                            "components": {"type": "object"}})}}}}}},
     }
 
 

@@ -19,10 +19,9 @@ from suppliers.models import PROFILE_FIELD_TITLES
 def valid_credit_code(_form, field) -> None:
     """GB 32100-2015: 18 characters and a correct check digit."""
     field.data = credit_code.normalise(field.data)
-    if len(field.data) != 18:
-        raise ValidationError(_l("统一社会信用代码应为 18 位。"))
-    if not credit_code.is_valid(field.data):
-        raise ValidationError(_l("统一社会信用代码校验位不正确，请核对营业执照。"))
+    message = credit_code.problem(field.data)
+    if message:
+        raise ValidationError(message)
 
 
 class SupplierRegistrationForm(ContactFieldsMixin, BaseForm):

@@ -13,6 +13,7 @@ from core.errors import DomainError, NotAllowed
 from core.i18n import N_, _, join_list
 from core.notifications import notify
 from core.permissions import Role
+from core.uploads import discard_upload
 from suppliers import credit_code as credit
 from suppliers.models import PROFILE_FIELD_TITLES, StaffRole, Supplier, SupplierStaff, SupplierStatus
 
@@ -32,7 +33,7 @@ def register_supplier(*, legal_name: str, credit_code: str, email: str | None, p
     """Register a company (status registered) with its first staff account."""
     code = credit.normalise(credit_code)
     if not credit.is_valid(code):
-        raise DomainError(_("统一社会信用代码校验位不正确，请核对营业执照。"), field="credit_code")
+        raise DomainError(credit.problem(code), field="credit_code")
     if db.session.scalar(select(Supplier.id).where(Supplier.credit_code == code)):
         raise DomainError(_("该统一社会信用代码已注册。如需加入该单位，请联系单位已有账号添加您。"),
                           field="credit_code")
@@ -63,7 +64,7 @@ def update_profile(supplier: Supplier, *, actor: User, legal_name: str, credit_c
     code = credit.normalise(credit_code)
     code_changed = code != supplier.credit_code
     if (code_changed or not supplier.credit_code_override) and not credit.is_valid(code):
-        raise DomainError(_("统一社会信用代码校验位不正确，请核对营业执照。"), field="credit_code")
+        raise DomainError(credit.problem(code), field="credit_code")
     if code_changed and db.session.scalar(select(Supplier.id).where(Supplier.credit_code == code)):
         raise DomainError(_("该统一社会信用代码已被其他单位使用。"), field="credit_code")
     values = {"legal_name": legal_name, "credit_code": code, "qualification_name": qualification_name or None,
@@ -85,6 +86,7 @@ def update_profile(supplier: Supplier, *, actor: User, legal_name: str, credit_c
         supplier.districts = districts
     if licence_file and licence_file != supplier.licence_file:
         changes["licence_file"] = (supplier.licence_file, licence_file)
+        discard_upload(supplier.licence_file)
         supplier.licence_file = licence_file
     if changes:
         db.session.flush()

@@ -16,6 +16,7 @@ from core.i18n import _, join_list
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 MAX_PAGE = 10_000
+MAX_Q_LENGTH = 200
 SORTS = ("relevance", "price", "-price")
 #: Price bands of the search page facet: (key, lowest fen included, highest fen excluded).
 PRICE_BANDS = (
@@ -108,8 +109,12 @@ def _parse_one(name: str, raw: str, per_page_limit: int):
 def parse_params(args: Mapping[str, str], *, per_page_limit: int = MAX_PER_PAGE,
                  default_per_page: int = DEFAULT_PER_PAGE) -> tuple[SearchParams, list[DomainError]]:
     """Validated parameters and the errors of the values that were left out (empty values are ignored)."""
-    values: dict = {"q": (args.get("q") or "").strip()[:200], "per_page": default_per_page}
+    q = (args.get("q") or "").strip()
+    values: dict = {"q": q[:MAX_Q_LENGTH], "per_page": default_per_page}
     errors: list[DomainError] = []
+    if len(q) > MAX_Q_LENGTH:
+        errors.append(DomainError(_("搜索词不能超过 %(n)s 个字符。", n=MAX_Q_LENGTH), field="q",
+                                  code="invalid_parameter"))
     for name in ("district", "device_type", "usage", "tier", "min_price", "max_price", "smart", "sort", "page",
                  "per_page"):
         raw = args.get(name)

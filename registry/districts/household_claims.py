@@ -1,6 +1,6 @@
 """A household's category claim (SPEC 3.3): the district's household lists of 附件1 四(一), verified by its officials.
 
-The subsidy a viewer sees follows from the claim that applies and the district's policies (registry.subsidy).
+The subsidy a viewer sees follows from the claim that applies and the district's policies (registry.districts.subsidy).
 """
 
 from __future__ import annotations

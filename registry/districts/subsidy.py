@@ -29,6 +29,11 @@ def subsidy_for(district_id: int, category: str, device_type: str, price_fen: in
     return policy.amount_for(price_fen) if policy else 0
 
 
+def is_organisation(user) -> bool:
+    """True for an organisation user (单位用户): household subsidies never apply to them."""
+    return bool(getattr(user, "is_authenticated", False)) and getattr(user, "resident_kind", None) == "organisation"
+
+
 def verified_category(user) -> tuple[int, str] | None:
     """(district id, category) of the user's latest claim that applies, or None."""
     if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "id", None) is None:
@@ -41,7 +46,13 @@ def verified_category(user) -> tuple[int, str] | None:
 
 
 def viewer_subsidy(user, product, price_fen: int, on: date | None = None) -> tuple[int, int] | None:
-    """(district id, subsidy fen) for `user` buying `product` at `price_fen` (device price plus fee)."""
+    """(district id, subsidy fen) for `user` buying `product` at `price_fen` (device price plus fee).
+
+    None for organisation users and for households without a verified category. The caller checks that the
+    product is on the current list of that district (a district subsidises only what it lists).
+    """
+    if is_organisation(user):
+        return None
     category = verified_category(user)
     if category is None:
         return None

@@ -168,3 +168,65 @@ def test_regulator_changes_certificate_status_through_page(client, world):
     response = client.post(f"/regulator/certificates/{cert.id}/status", data={"status": "revoked", "reason": "撤销"})
     assert response.status_code == 302
     assert product.status == ProductStatus.invalid
+
+
+def _upload_count(app):
+    from core.uploads import upload_dir
+    with app.app_context():
+        return sum(1 for _ in upload_dir().iterdir())
+
+
+def test_refused_submission_leaves_no_uploaded_file(app, client, world, db):
+    from suppliers.models import SupplierStatus
+    world["mine"].status = SupplierStatus.suspended
+    db.session.commit()
+    before = _upload_count(app)
+    login(client, world["me"])
+    data = {**FORM, "is_own_manufacture": "", "authorisation": (io.BytesIO(PDF), "letter.pdf")}
+    response = client.post("/supplier/products/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert Product.query.filter_by(model="JT-BX-9901").count() == 0
+    assert _upload_count(app) == before
+
+
+def test_replaced_authorisation_and_scan_are_deleted(app, client, world, db):
+    product = world["my_product"]
+    login(client, world["me"])
+    before = _upload_count(app)
+    edit = {**FORM, "model": product.model, "is_own_manufacture": ""}
+    for n in range(5):
+        response = client.post(f"/supplier/products/{product.id}/edit", content_type="multipart/form-data",
+                               data={**edit, "price": f"{300 + n}.00",
+                                     "authorisation": (io.BytesIO(PDF), "letter.pdf")})
+        assert response.status_code == 302, response.get_data(as_text=True)
+    cert = product.certificates[0]
+    cert_form = {"kind": cert.kind.value, "number": cert.number, "issuer": cert.issuer,
+                 "standard_edition": cert.standard_edition or "", "valid_until": cert.valid_until.isoformat()}
+    for n in range(5):
+        response = client.post(f"/supplier/certificates/{cert.id}/edit", content_type="multipart/form-data",
+                               data={**cert_form, "issuer": f"{cert.issuer}{n}", "scan": (io.BytesIO(PDF), "scan.pdf")})
+        assert response.status_code == 302, response.get_data(as_text=True)
+    assert _upload_count(app) == before + 2
+    for url in (f"/files/products/{product.id}/authorisation", f"/files/certificates/{cert.id}/scan"):
+        download = client.get(url)
+        assert download.status_code == 200
+        download.close()
+
+
+def test_draft_authorisation_letter_needs_a_login_that_may_see_documents(app, client, world, db):
+    login(client, world["me"])
+    data = {**FORM, "is_own_manufacture": "", "authorisation": (io.BytesIO(PDF), "letter.pdf")}
+    assert client.post("/supplier/products/new", data=data, content_type="multipart/form-data").status_code == 302
+    draft = Product.query.filter_by(model="JT-BX-9901").one()
+    url = f"/files/products/{draft.id}/authorisation"
+    own = client.get(url)
+    assert own.status_code == 200
+    own.close()
+    client.get("/logout")
+    with client.session_transaction() as session:
+        session.clear()
+    assert client.get(url).status_code in (302, 401)
+    login(client, make_user(Role.resident))
+    assert client.get(url).status_code == 403
+    login(client, make_user(Role.district_official, districts=("500154",)))
+    assert client.get(url).status_code == 403

@@ -3,8 +3,9 @@ import io
 import pytest
 from werkzeug.datastructures import FileStorage
 
+from core.db import db
 from core.errors import DomainError
-from core.uploads import save_upload, send_upload, upload_dir, upload_exists
+from core.uploads import discard_upload, save_upload, send_upload, upload_dir, upload_exists
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
 
@@ -22,6 +23,7 @@ def _stored_files():
 def test_accepted_formats_are_stored_under_random_names(app, data, ext):
     with app.test_request_context():
         name = save_upload(_file(data, "我的 证书.exe"), kind="certificate")
+        db.session.commit()
         assert name.startswith("certificate-") and name.endswith(ext)
         assert "我的" not in name and upload_exists(name)
         assert (upload_dir() / name).read_bytes() == data
@@ -49,7 +51,9 @@ def test_file_over_ten_megabytes_is_refused_and_nothing_stored(app):
 def test_exactly_ten_megabytes_is_accepted(app):
     with app.test_request_context():
         data = PDF + b"0" * (10 * 1024 * 1024 - len(PDF))
-        assert upload_exists(save_upload(_file(data), kind="licence"))
+        name = save_upload(_file(data), kind="licence")
+        db.session.commit()
+        assert upload_exists(name)
 
 
 def test_empty_selection_is_a_clear_error(app):
@@ -60,6 +64,7 @@ def test_empty_selection_is_a_clear_error(app):
 def test_send_upload_is_an_attachment_with_nosniff(app):
     with app.test_request_context():
         name = save_upload(_file(PDF), kind="licence")
+        db.session.commit()
         response = send_upload(name, "营业执照")
         assert response.mimetype == "application/pdf"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -71,3 +76,36 @@ def test_send_upload_is_an_attachment_with_nosniff(app):
 def test_send_upload_refuses_unknown_or_malformed_names(app, name):
     with app.test_request_context(), pytest.raises(DomainError):
         send_upload(name, "x")
+
+
+def test_saved_file_appears_only_when_the_transaction_commits(app):
+    with app.test_request_context():
+        before = _stored_files()
+        name = save_upload(_file(PDF), kind="licence")
+        assert not upload_exists(name)
+        db.session.commit()
+        assert upload_exists(name)
+        assert _stored_files() == sorted([*before, name])
+
+
+@pytest.mark.parametrize("end", ["rollback", "close"])
+def test_saved_file_is_deleted_when_the_transaction_does_not_commit(app, end):
+    with app.test_request_context():
+        before = _stored_files()
+        name = save_upload(_file(PDF), kind="licence")
+        getattr(db.session, end)()
+        db.session.commit()
+        assert not upload_exists(name)
+        assert _stored_files() == before
+
+
+def test_discarded_file_is_deleted_after_commit_and_kept_on_rollback(app):
+    with app.test_request_context():
+        name = save_upload(_file(PDF), kind="licence")
+        db.session.commit()
+        discard_upload(name)
+        db.session.rollback()
+        assert upload_exists(name)
+        discard_upload(name)
+        db.session.commit()
+        assert not upload_exists(name)

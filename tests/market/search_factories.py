@@ -65,7 +65,7 @@ def make_product(supplier: Supplier, model: str, *, device_type=DeviceType.leak_
 class FakeListing:
     """The registry's answer as the tests control it: {product id: [district codes]}.
 
-    It stands in for registry.queries.listed_product_districts as market.listing calls it (monkeypatched),
+    It stands in for registry.lists.queries.listed_product_districts as market.listing calls it (monkeypatched),
     so the tests choose what is listed without publishing a list version for every case.
     """
 

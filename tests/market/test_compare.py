@@ -76,3 +76,11 @@ def test_compare_forms_carry_csrf_tokens(csrf_app, catalog_data):
     assert client.post("/compare/add", data={"product_id": catalog_data["alarm_mid"].id}).status_code == 400
     ok = client.post("/compare/add", data={"product_id": catalog_data["alarm_mid"].id, "csrf_token": token})
     assert ok.status_code == 302
+
+
+def test_compare_shows_no_subsidy_for_a_product_listed_elsewhere(client, as_user, catalog_data):
+    policy(device_type="self_closing_valve")
+    verified_resident(as_user)
+    low, high = catalog_data["valve_low"], catalog_data["valve_high"]
+    page = client.get(f"/compare?ids={low.id},{high.id}").get_data(as_text=True)
+    assert page.count("¥200.00") == 1  # the subsidy cell of ZB-15A only

@@ -68,3 +68,21 @@ def test_percentage_subsidy_with_cap(client, as_user, catalog_data):
     verified_resident(as_user)
     page = client.get(f"/products/{catalog_data['valve_low'].id}").get_data(as_text=True)
     assert "¥100.00" in page and "¥149.00" in page  # 199 + 50 = 249, half capped at 100
+
+
+def test_no_subsidy_on_a_product_not_listed_in_the_households_district(client, as_user, catalog_data):
+    policy(device_type="self_closing_valve")
+    verified_resident(as_user)  # 渝中区 household; ZB-25H is listed only in 江北区
+    page = client.get(f"/products/{catalog_data['valve_high'].id}").get_data(as_text=True)
+    assert "您的补贴" not in page and "补贴后应付" not in page and "¥200.00" not in page
+    listed_here = client.get(f"/products/{catalog_data['valve_low'].id}").get_data(as_text=True)
+    assert "您的补贴" in listed_here and "¥200.00" in listed_here
+
+
+def test_organisation_sees_no_household_subsidy_hint(client, as_user, catalog_data):
+    from core.accounts.models import OrganisationKind, ResidentKind
+    as_user(Role.resident, resident_kind=ResidentKind.organisation, organisation_kind=OrganisationKind.restaurant)
+    a, b = catalog_data["alarm_mid"], catalog_data["alarm_low"]
+    for url in (f"/products/{a.id}", f"/compare?ids={a.id},{b.id}", "/search?q=JT"):
+        page = client.get(url).get_data(as_text=True)
+        assert "核验住户类别" not in page and "住户类别尚未核验" not in page and "补贴" not in page, url

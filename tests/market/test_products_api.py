@@ -63,7 +63,7 @@ def test_unknown_filter_value_is_400_naming_the_parameter(client, listing, query
     assert error["field"] == field and error["code"] == "invalid_parameter" and error["message"]
 
 
-@pytest.mark.parametrize("q", ['"unbalanced', "AND OR NOT", "*", "a:b", "报警器" * 200, "%00", "[1 TO", "\\"])
+@pytest.mark.parametrize("q", ['"unbalanced', "AND OR NOT", "*", "a:b", "报警器" * 66, "%00", "[1 TO", "\\"])
 def test_odd_queries_never_500(client, catalog_data, q):
     response = client.get("/api/v1/products", query_string={"q": q})
     assert response.status_code == 200

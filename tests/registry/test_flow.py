@@ -129,3 +129,79 @@ def test_official_adds_township_and_subsidy(client):
     assert subsidy_for(did, "old_community", "self_closing_valve", 30000, date(2026, 6, 1)) == 10000
     assert subsidy_for(did, "other", "self_closing_valve", 30000, date(2026, 6, 1)) == 0
     assert subsidy_for(did, "old_community", "self_closing_valve", 30000, date(2025, 6, 1)) == 0
+
+
+def test_only_officials_of_districts_listing_an_invalidated_product_are_told():
+    from catalog import services as catalog_services
+    from catalog.models import CertificateStatus
+    from core.permissions import Role
+    from tests.conftest import make_user
+
+    official, suppliers, _v1 = published_list(n=3)
+    supplier, products = suppliers[0]
+    supplier.districts = [district("500103"), district("500105")]  # serves 江北区, which does not list it
+    db.session.commit()
+    elsewhere = make_official("500105")
+    product = products[1]
+    cert = product.certificates[0]
+    catalog_services.set_certificate_status(cert, CertificateStatus.suspended, actor=make_user(Role.regulator),
+                                            reason="国家认监委公告暂停")
+    db.session.commit()
+    assert product.status == ProductStatus.invalid
+    told = db.session.scalars(select(Notification).where(Notification.user_id == official.id)).all()
+    assert any(product.model in n.subject_text for n in told)
+    assert db.session.scalars(select(Notification).where(Notification.user_id == elsewhere.id)).all() == []
+
+
+def _has_cjk(text: str) -> bool:
+    import re
+    return bool(re.search(r"[\u4e00-\u9fff]", text))
+
+
+def test_system_reasons_are_shown_in_the_readers_language(app, client):
+    """The invalidation reason (validator rules, certificate status change) and version/audit reasons."""
+    from flask_babel import refresh
+
+    from catalog import services as catalog_services
+    from catalog.models import CertificateStatus
+    from core.permissions import Role
+    from tests.conftest import make_user
+
+    official, suppliers, _v1 = published_list(n=3)
+    product = suppliers[0][1][1]
+    regulator = make_user(Role.regulator)
+    catalog_services.set_certificate_status(product.certificates[0], CertificateStatus.suspended, actor=regulator,
+                                            reason="Notice 12")
+    db.session.commit()
+    announcement = db.session.scalars(select(Announcement).where(
+        Announcement.kind == AnnouncementKind.product_removed)).one()
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action.in_(
+        ["product.invalidated", "list.version_published"]))).all()
+    with app.test_request_context("/?lang=en"):
+        refresh()
+        body = announcement.body_text
+        assert "no longer valid" in body and not _has_cjk(body.split("(", 1)[1].split(")")[0]), body
+        assert "suspended" in body.lower()
+        from core.i18n import render_stored
+        for entry in entries:
+            assert entry.reason and not _has_cjk(render_stored(entry.reason)), entry.reason
+    with app.test_request_context("/?lang=zh_CN"):
+        refresh()
+        assert "状态变为" in announcement.body_text
+    login(client, regulator)
+    page = client.get("/audit?lang=en").get_data(as_text=True)
+    assert "Published by the district economy and IT office" in page and "区县经济信息部门发布" not in page
+    versions = client.get("/districts/500103/versions?lang=en").get_data(as_text=True)
+    assert "状态变为" not in versions and "报警装置" not in versions
+
+
+def test_old_stored_reasons_stay_readable(app):
+    from flask_babel import refresh
+
+    from core.i18n import render_stored
+
+    with app.test_request_context("/?lang=en"):
+        refresh()
+        assert render_stored("区县经济信息部门发布") == "Published by the district economy and IT office"
+        assert render_stored("证书已撤销（旧记录）") == "证书已撤销（旧记录）"
+        assert render_stored("i18n:{broken") == "i18n:{broken"

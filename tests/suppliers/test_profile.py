@@ -184,3 +184,37 @@ def test_dashboard_shows_company_and_expiring_certificates(client, db):
     login(client, staff)
     html = client.get("/supplier").get_data(as_text=True)
     assert supplier.legal_name in html and product.model in html and product.certificates[0].number in html
+
+
+def test_replaced_licence_is_deleted_after_commit(app, client, db):
+    from core.uploads import upload_dir
+    supplier = make_company(status=SupplierStatus.registered)
+    login(client, make_staff(supplier))
+    before = sum(1 for _ in upload_dir().iterdir())
+    for _n in range(5):
+        data = _profile(supplier, licence=(io.BytesIO(PDF), "执照.pdf"))
+        assert client.post("/supplier/profile", data=data, content_type="multipart/form-data").status_code == 302
+    assert sum(1 for _ in upload_dir().iterdir()) == before + 1
+
+
+@pytest.mark.parametrize("bad", ["I", "O", "S", "V", "Z"])
+def test_credit_code_with_a_letter_not_allowed_names_it(client, bad):
+    supplier = make_company(status=SupplierStatus.registered)
+    login(client, make_staff(supplier))
+    code = "9133010071610585" + bad + "F"
+    response = client.post("/supplier/profile", data=_profile(supplier, credit_code=code))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"“{bad}”" in page and "校验位不正确" not in page
+    with pytest.raises(DomainError) as exc:
+        services.register_supplier(legal_name="某公司", credit_code=code, email="x@example.test", phone=None,
+                                   display_name="某人", password="correct-horse-battery")
+    assert f"“{bad}”" in exc.value.message
+
+
+def test_credit_code_message_in_english(client):
+    supplier = make_company(status=SupplierStatus.registered)
+    login(client, make_staff(supplier))
+    response = client.post("/supplier/profile?lang=en", data=_profile(supplier, credit_code="91330100716105852O"),
+                           headers={"Accept-Language": "en"})
+    assert "“O”" in response.get_data(as_text=True) and "not allowed" in response.get_data(as_text=True)
