@@ -20,14 +20,14 @@ from core.accounts.forms import EmptyForm
 from core.clock import today_shanghai
 from core.db import db
 from core.errors import DomainError, EditConflict
-from core.forms import attach_domain_error
+from core.forms import attach_domain_error, district_filter_choices, title_choices
 from core.i18n import _, _l
 from core.permissions import Role, require_role
 from core.request_args import parse_int
 from core.uploads import save_upload, send_upload
 from suppliers.forms import CreditCodeOverrideForm
-from suppliers.models import PROFILE_FIELD_TITLES, SUPPLIER_STATUS_TITLES, Supplier
-from suppliers.routes import OVERSIGHT, district_filter_choices, own_supplier, title_choices
+from suppliers.models import OVERSIGHT_ROLES, PROFILE_FIELD_TITLES, SUPPLIER_STATUS_TITLES, Supplier
+from suppliers.queries import supplier_of
 
 bp = Blueprint("catalog", __name__)
 
@@ -71,7 +71,7 @@ def _preview(form, product=None):
 @bp.route("/supplier")
 @require_role(Role.supplier)
 def supplier_dashboard():
-    supplier = own_supplier()
+    supplier = supplier_of(current_user) or abort(403)
     return render_template("catalog/supplier_dashboard.html", supplier=supplier,
                            products=queries.supplier_products(supplier.id),
                            counts=queries.status_counts(supplier.id),
@@ -83,7 +83,7 @@ def supplier_dashboard():
 @bp.route("/supplier/products/new", methods=["GET", "POST"])
 @require_role(Role.supplier)
 def product_new():
-    supplier = own_supplier()
+    supplier = supplier_of(current_user) or abort(403)
     form = ProductForm()
     if request.method == "POST" and "check" in request.form:
         form.validate()
@@ -212,7 +212,7 @@ def certificate_edit(certificate_id: int):
 
 
 @bp.route("/regulator/suppliers/<int:supplier_id>")
-@require_role(*OVERSIGHT)
+@require_role(*OVERSIGHT_ROLES)
 def oversee_supplier(supplier_id: int):
     supplier = db.get_or_404(Supplier, supplier_id)
     if not supplier.can_view_documents(current_user):

@@ -14,7 +14,8 @@ from wtforms.form import Form
 from wtforms.i18n import get_translations as wtforms_translations
 from wtforms.validators import StopValidation
 
-from core.i18n import _l
+from core.districts import district_choices
+from core.i18n import _, _l
 
 #: Tab, line feed and carriage return are allowed in text areas only; no other control character anywhere.
 _TEXT_AREA_CONTROLS = frozenset(chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127))
@@ -163,3 +164,13 @@ def choices(pairs) -> list[SelectChoice]:
     """Select/radio choices from (value, label) pairs or a {value: label} dict (WTForms 3.3 style)."""
     items = pairs.items() if isinstance(pairs, dict) else pairs
     return [SelectChoice(value, label) for value, label in items]
+
+
+def title_choices(titles: dict, blank) -> list:
+    """Select choices from an enum's titles, after a blank "all" entry."""
+    return choices([("", blank), *[(str(k), v) for k, v in titles.items()]])
+
+
+def district_filter_choices() -> list:
+    """Select choices of every district, after "all districts"."""
+    return choices([("", _("全部区县")), *[(str(i), n) for i, n in district_choices(str(get_locale()))]])

@@ -13,6 +13,9 @@ from core.districts import District
 from core.i18n import _l
 from core.permissions import Role
 
+#: Who oversees the company register: regulators and admins everywhere, officials for districts a company serves.
+OVERSIGHT_ROLES = (Role.regulator, Role.admin, Role.district_official)
+
 
 class SupplierStatus(enum.StrEnum):
     """Lifecycle of a supplier company."""

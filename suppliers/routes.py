@@ -14,7 +14,7 @@ from core.accounts.forms import EmptyForm
 from core.db import db
 from core.districts import district_choices
 from core.errors import DomainError
-from core.forms import attach_domain_error, choices
+from core.forms import attach_domain_error, choices, district_filter_choices, title_choices
 from core.i18n import _, _l
 from core.permissions import Role, require_role
 from core.request_args import parse_int
@@ -27,12 +27,10 @@ from suppliers.forms import (
     SupplierProfileForm,
     SupplierRegistrationForm,
 )
-from suppliers.models import SUPPLIER_STATUS_TITLES, Supplier
+from suppliers.models import OVERSIGHT_ROLES, SUPPLIER_STATUS_TITLES, Supplier
 
 bp = Blueprint("suppliers", __name__)
-OVERSIGHT = (Role.regulator, Role.admin, Role.district_official)
-
-nav.add("suppliers.suppliers", _l("销售安装单位"), roles=OVERSIGHT, order=40)
+nav.add("suppliers.suppliers", _l("销售安装单位"), roles=OVERSIGHT_ROLES, order=40)
 
 
 def own_supplier() -> Supplier:
@@ -48,16 +46,6 @@ def _supplier_or_404(supplier_id: int) -> Supplier:
     if supplier is None:
         abort(404)
     return supplier
-
-
-def title_choices(titles: dict, blank) -> list:
-    """Select choices from an enum's titles, after a blank "all" entry."""
-    return choices([("", blank), *[(str(k), v) for k, v in titles.items()]])
-
-
-def district_filter_choices() -> list:
-    """Select choices of every district, after "all districts"."""
-    return choices([("", _("全部区县")), *[(str(i), n) for i, n in district_choices(str(get_locale()))]])
 
 
 @bp.route("/suppliers/register", methods=["GET", "POST"])
@@ -138,7 +126,7 @@ def licence(supplier_id: int):
 
 
 @bp.route("/regulator/suppliers")
-@require_role(*OVERSIGHT)
+@require_role(*OVERSIGHT_ROLES)
 def suppliers():
     form = SupplierFilterForm(request.args)
     form.status.choices = title_choices(SUPPLIER_STATUS_TITLES, _("全部状态"))

@@ -147,6 +147,23 @@ def provider_hooks(modules: dict[str, Module]) -> list[str]:
     return problems
 
 
+def route_imports(modules: dict[str, Module]) -> list[str]:
+    """A route module importing another route module (only a package's parent `routes.py` gathers its own)."""
+    known = set(modules)
+    problems = []
+    for module in modules.values():
+        if not module.name.split(".")[-1].endswith("routes"):
+            continue
+        parent_blueprint = module.name == f"{module.package}.routes"
+        for line, target in imports_of(module, known):
+            if not target.split(".")[-1].endswith("routes") or target == module.name:
+                continue
+            if parent_blueprint and target.startswith(f"{module.package}."):
+                continue
+            problems.append(f"{module.name}:{line} imports the route module {target}")
+    return problems
+
+
 MODULES = load_modules()
 
 
@@ -164,6 +181,10 @@ def test_modules_import_each_other_without_cycles():
 
 def test_no_relationship_points_up_and_no_backref_crosses_packages():
     assert upward_relationships(MODULES) == []
+
+
+def test_no_route_module_imports_another():
+    assert route_imports(MODULES) == []
 
 
 def test_no_provider_hooks():
@@ -214,6 +235,15 @@ def test_guard_catches_relationships_up_and_backrefs_across(fake_tree):
     assert any("core names Supplier" in p for p in problems)
     assert any("backref adds an attribute to Supplier" in p for p in problems)
     assert len(problems) == 2
+
+
+def test_guard_catches_a_route_module_importing_another(fake_tree):
+    modules = fake_tree({"suppliers/__init__.py": "", "suppliers/routes.py": "x = 1\n",
+                         "catalog/__init__.py": "", "catalog/routes.py": "from suppliers.routes import x\n",
+                         "registry/__init__.py": "", "registry/lists/__init__.py": "",
+                         "registry/lists/public_routes.py": "y = 1\n",
+                         "registry/routes.py": "from registry.lists import public_routes\n"})
+    assert route_imports(modules) == ["catalog.routes:1 imports the route module suppliers.routes"]
 
 
 def test_guard_catches_a_provider_hook(fake_tree):

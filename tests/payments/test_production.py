@@ -35,6 +35,7 @@ def app_config(tmp_path, monkeypatch):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'app.sqlite3'}",
             "SECRET_KEY": "a-real-secret",
             "DATA_KEY": base64.b64encode(b"k" * 32).decode(),
+            "AUDIT_KEY": "a-real-audit-key",
             "SEARCH_INDEX_DIR": str(tmp_path / "index"),
             "UPLOAD_DIR": str(tmp_path / "uploads"),
             "STRIPE_STUB_DATABASE_URL": f"sqlite:///{tmp_path / 'stub.sqlite3'}",
