@@ -10,7 +10,9 @@ import catalog.models  # noqa: F401
 import core.audit  # noqa: F401
 import core.audit_anchor  # noqa: F401 - moves the audit head anchor after each commit
 import core.notifications  # noqa: F401
+import devices.models  # noqa: F401
 import market.search.models  # noqa: F401
+import orders.models  # noqa: F401
 import payments.models  # noqa: F401
 import registry.districts.household_claims  # noqa: F401
 import registry.districts.models  # noqa: F401

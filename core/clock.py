@@ -21,3 +21,10 @@ def now_utc() -> datetime:
 def today_shanghai() -> date:
     """Today's calendar date in Asia/Shanghai (the date every business rule uses)."""
     return now_utc().astimezone(SHANGHAI).date()
+
+
+def to_shanghai(moment: datetime) -> datetime:
+    """An instant in Asia/Shanghai (a naive value, as SQLite returns them, is read as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(SHANGHAI)

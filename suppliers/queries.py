@@ -24,6 +24,13 @@ def supplier_of(user) -> Supplier | None:
     return next((m.supplier for m in _memberships(user)), None)
 
 
+def staff_of(supplier_id: int) -> list:
+    """The active staff accounts of a company, by id."""
+    rows = db.session.scalars(select(SupplierStaff).where(SupplierStaff.supplier_id == supplier_id)
+                              .order_by(SupplierStaff.user_id))
+    return [m.user for m in rows if m.user.active]
+
+
 def _memberships(user) -> list[SupplierStaff]:
     return list(db.session.scalars(select(SupplierStaff).where(SupplierStaff.user_id == user.id)))
 
