@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
-DOMAINS := core suppliers catalog registry market payments orders complaints reports
+DOMAINS := core suppliers catalog registry market devices payments orders complaints reports
 HOST ?= 127.0.0.1
 PORT ?= 5000
+TEST_WORKERS ?= 2
 
 .PHONY: install run test lint translations extract-messages check-migrations clean bench
 
@@ -44,7 +45,7 @@ run: install instance/.migrated  ## migrate, load demo data when empty, serve on
 	$(FLASK) run --host $(HOST) --port $(PORT) --with-threads
 
 test: install  ## the whole suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(BIN)/activate
 	$(BIN)/ruff check .

@@ -10,8 +10,8 @@ INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"  # noqa: S105 - refused outside development
 DEV_DATA_KEY = "ZGV2LWRhdGEta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE="  # base64 of 32 bytes, development only
 DEV_AUDIT_KEY = "dev-audit-key-not-for-production"  # noqa: S105 - refused outside development
-TRANSLATION_DOMAINS = ("core", "suppliers", "catalog", "registry", "market", "payments", "orders", "complaints",
-                       "reports")
+TRANSLATION_DOMAINS = ("core", "suppliers", "catalog", "registry", "market", "devices", "payments", "orders",
+                       "complaints", "reports")
 
 
 class ConfigError(RuntimeError):

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 
 from core import audit
 from core.accounts.models import ResidentKind, RoleGrant, User
@@ -40,6 +41,24 @@ class IsolatedClient(FlaskClient):
         if _cv_app.get(None) is not None:
             _db.session.expire_all()
         return response
+
+
+def pytest_configure(config) -> None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (created on first use)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not worker or not url.startswith("postgresql"):
+        return
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    os.environ["TEST_DATABASE_URL"] = base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

@@ -86,8 +86,8 @@ def test_every_message_has_an_english_translation():
                         translated[message.id if isinstance(message.id, str) else message.id[0]] = message.string
     method_map = [("**.py", "python"), ("**.html", "jinja2")]
     missing = set()
-    for sub in ("core", "suppliers", "catalog", "registry", "market", "payments", "orders", "complaints", "reports",
-                "templates"):
+    for sub in ("core", "suppliers", "catalog", "registry", "market", "devices", "payments", "orders", "complaints",
+                "reports", "templates"):
         for _file, _line, msg, _comments, _ctx in extract_from_dir(
                 Path(PROJECT_ROOT / sub), method_map,
                 keywords={"_": None, "_l": None, "N_": None, "gettext": None, "lazy_gettext": None,

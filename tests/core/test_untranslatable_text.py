@@ -9,7 +9,8 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 #: In templates Chinese punctuation counts too: a bare "（" or "、" shows on English pages.
 CJK_OR_PUNCTUATION = re.compile(r"[\u3400-\u9fff\uff01-\uff5e\u3000-\u303f]")
 GETTEXT = {"_", "_l", "N_", "ngettext", "gettext", "lazy_gettext"}
-PACKAGES = ("core", "suppliers", "catalog", "registry", "market", "payments", "orders", "complaints", "reports")
+PACKAGES = ("core", "suppliers", "catalog", "registry", "market", "devices", "payments", "orders", "complaints",
+            "reports")
 #: Chinese that is data, not interface text: policy clause citations (SPEC keeps them in Chinese), search
 #: synonyms, the language switch's own name, a phone-number pattern. The stub imitates a third party.
 ALLOWED_FILES = {"catalog/tiers.py", "registry/lists/publication.py", "market/search/index.py", "market/search/text.py",
