@@ -151,6 +151,15 @@ def mobile_number(_form, field) -> None:
     field.data = value or None
 
 
+def optional_int(value) -> int | None:
+    """Coerce for a SelectField whose first option is an empty "please choose": "" → None, else int.
+
+    Pair it with InputRequired(message=...) so that submitting the empty option gives a translated error."""
+    if value is None or value == "":
+        return None
+    return int(value)
+
+
 def attach_domain_error(form, exc) -> bool:
     """Show a DomainError next to the field it names; returns False when it names no field of the form."""
     field = getattr(form, exc.field or "", None)

@@ -22,7 +22,8 @@ def verified_resident(as_user, category="old_community", status=ClaimStatus.veri
         db.session.flush()
     db.session.add(HouseholdCategoryClaim(user_id=user.id, district_id=district(code).id, category=category,
                                           old_community_id=community.id if community else None,
-                                          status=status, verified_at=now_utc() if status == "verified" else None))
+                                          full_name="张秀英", address="渝中区较场口 1 号 2-3",
+                                          status=status, decided_at=now_utc() if status == "verified" else None))
     db.session.commit()
     return user
 
