@@ -42,12 +42,12 @@ def _titles():
 def category():
     user = current_user._get_current_object()
     claims = claims_of(user)
-    context = {"claims": claims, "in_force": claim_in_force(user), "form": None}
+    context = {"claims": claims, "in_force": claim_in_force(user)}
     if user.is_organisation or user.home_district_id is None:
         if request.method == "POST":
             flash(_("单位用户不适用住户类别。") if user.is_organisation else _("请先在“我的账号”中填写所在区县。"),
                   "warning")
-        return render_template("registry/household/category.html", **context)
+        return render_template("registry/household/category.html", **context, form=None)
     form = CategoryClaimForm()
     communities = communities_of(user.home_district_id)
     form.community.choices = community_choices(communities)

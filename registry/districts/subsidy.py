@@ -69,7 +69,8 @@ def order_subsidy(user, district_id: int, device_type: str, price_fen: int, on: 
 
 def list_subsidies(user, district_id: int, products: list[dict], on: date) -> dict[int, tuple[int, int]]:
     """product id → (subsidy fen, net fen) of one unit for `user`, for the products of the district's current list
-    (snapshot dicts: price, fee, early price); empty when no claim of the user is in force in that district."""
+    (snapshot dicts: price, fee, early price) that the user gets a subsidy on; empty when no claim of the user is
+    in force in that district."""
     found: dict[int, tuple[int, int]] = {}
     for product in products:
         price = product.get("price_fen") or 0
@@ -80,5 +81,6 @@ def list_subsidies(user, district_id: int, products: list[dict], on: date) -> di
         quote = order_subsidy(user, district_id, str(product.get("device_type")), total, on)
         if not quote.applies:
             return {}
-        found[product["id"]] = (quote.fen, max(0, total - quote.fen))
+        if quote.fen > 0:
+            found[product["id"]] = (quote.fen, max(0, total - quote.fen))
     return found
