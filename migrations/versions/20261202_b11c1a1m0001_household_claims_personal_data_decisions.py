@@ -127,8 +127,6 @@ def upgrade():
 
 def downgrade():
     _sqlite_foreign_keys(False)
-    # Only a verified claim had a time before; a rejection's time and reason are dropped.
-    op.execute(claims.update().where(claims.c.status != 'verified').values(decided_at=None))
     with op.batch_alter_table(TABLE, schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_household_category_claim_rejected_has_reason'), type_='check')
         batch_op.drop_constraint(batch_op.f('ck_household_category_claim_decided_iff_not_pending'), type_='check')
@@ -139,6 +137,9 @@ def downgrade():
         batch_op.drop_column('address')
         batch_op.drop_column('full_name')
         batch_op.drop_column('certificate_number')
+    # Only a verified claim had a time before; a rejection's time and reason are dropped.
+    op.execute(sa.table(TABLE, sa.column('status', sa.String), sa.column('decided_at', sa.DateTime(timezone=True)))
+               .update().where(sa.column('status') != 'verified').values(decided_at=None))
     with op.batch_alter_table(TABLE, schema=None) as batch_op:
         batch_op.alter_column('decided_at', new_column_name='verified_at',
                               existing_type=sa.DateTime(timezone=True), existing_nullable=True)

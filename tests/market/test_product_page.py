@@ -106,5 +106,5 @@ def test_search_results_show_net_price_only_for_products_listed_at_home(client, 
     assert "ZB-15A" in page and "ZB-25H" in page
     assert page.count("补贴后约") == 1  # ZB-15A (listed in 渝中区); not ZB-25H (江北区 only)
     assert "补贴后约 ¥49.00" in page  # 199 + 50 − 200
-    江北 = client.get("/search?district=500105").get_data(as_text=True)
-    assert "补贴后约" not in 江北
+    jiangbei = client.get("/search?district=500105").get_data(as_text=True)
+    assert "补贴后约" not in jiangbei
