@@ -35,13 +35,21 @@ def seed() -> None:
     ensure_user("regulator@demo.local", "市场监管局 王监管", [(Role.regulator, None)])
     ensure_user("official.500103@demo.local", "渝中区经济信息委 李主任", [(Role.district_official, "500103")])
     ensure_user("inspector.500103@demo.local", "重庆燃气 渝中安检员 赵师傅", [(Role.inspector, "500103")])
-    ensure_user("resident@demo.local", "张女士", [(Role.resident, None)], phone="13800138000",
-                resident_kind=ResidentKind.household, home_district_id=district_id("500103"))
-    ensure_user("resident2@demo.local", "陈先生", [(Role.resident, None)], phone="13900139000",
-                resident_kind=ResidentKind.household, home_district_id=district_id("500105"))
+    household = {"resident_kind": ResidentKind.household}
+    ensure_user("resident@demo.local", "张女士", [(Role.resident, None)], phone="13800138000", **household,
+                home_district_id=district_id("500103"), building_over_100m=False)
+    ensure_user("resident2@demo.local", "陈先生", [(Role.resident, None)], phone="13900139000", **household,
+                home_district_id=district_id("500105"), building_over_100m=True)
+    # One household in every category and state (registry.districts.household_demo declares their claims).
+    ensure_user("resident.poor@demo.local", "刘大爷", [(Role.resident, None)], **household,
+                home_district_id=district_id("500103"), building_over_100m=False)
+    ensure_user("resident.lowincome@demo.local", "周阿姨", [(Role.resident, None)], **household,
+                home_district_id=district_id("500103"), building_over_100m=True)
+    ensure_user("resident.rejected@demo.local", "吴先生", [(Role.resident, None)], **household,
+                home_district_id=district_id("500103"), building_over_100m=False)
     ensure_user("org@demo.local", "山城老火锅（解放碑店）", [(Role.resident, None)],
                 resident_kind=ResidentKind.organisation, organisation_kind=OrganisationKind.restaurant,
-                home_district_id=district_id("500103"))
+                home_district_id=district_id("500103"), building_over_100m=False)
 
 
 def has_accounts() -> bool:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField, ValidationError
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice, SelectFieldBase
 from wtforms.form import Form
 from wtforms.i18n import get_translations as wtforms_translations
 from wtforms.validators import StopValidation
@@ -33,7 +33,8 @@ def clean_text_input(_form, field) -> None:
     if any(not controls.isdisjoint(value) for value in values):
         field.errors.clear()
         raise StopValidation(_l("不能包含控制字符（如 NUL 字节）。"))
-    if field.flags.required and values and not any(value.strip() for value in values):
+    if field.flags.required and values and not isinstance(field, SelectFieldBase) \
+            and not any(value.strip() for value in values):  # a choice's own "required" message says more
         field.errors.clear()
         raise StopValidation(_l("不能只包含空格。"))
 
@@ -149,6 +150,15 @@ def mobile_number(_form, field) -> None:
     if value and (len(value) != 11 or not value.isdigit() or not value.startswith("1")):
         raise ValidationError(_l("请输入 11 位手机号码。"))
     field.data = value or None
+
+
+def optional_int(value) -> int | None:
+    """Coerce for a SelectField whose first option is an empty "please choose": "" → None, else int.
+
+    Pair it with InputRequired(message=...) so that submitting the empty option gives a translated error."""
+    if value is None or value == "":
+        return None
+    return int(value)
 
 
 def attach_domain_error(form, exc) -> bool:

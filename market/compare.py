@@ -24,7 +24,7 @@ from core.db import db
 from core.districts import District
 from core.i18n import _, _l, join_list, money
 from market.listing import listed_districts, published_price, published_prices
-from registry.districts.subsidy import verified_category, viewer_subsidy
+from registry.districts.subsidy import order_subsidy
 
 MAX_COMPARE = 4
 MIN_COMPARE = 2
@@ -54,16 +54,24 @@ class BuyerPrice:
         return None if self.subsidy_fen is None else max(0, self.total_fen - self.subsidy_fen)
 
 
+def _home_district(user) -> District | None:
+    """The viewer's home district, for a household (organisations get no household subsidy)."""
+    if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "is_organisation", True):
+        return None
+    return db.session.get(District, user.home_district_id) if user.home_district_id else None
+
+
 def buyer_price(product: Product, user=None, on: date | None = None, *, district: str | None = None,
                 prices: dict[str, tuple[int, int]] | None = None) -> BuyerPrice:
     """What a viewer would pay today at the published price (in `district`, else the lowest published one),
-    the early-application price when it applies and is lower, less their subsidy when their category is verified.
+    the early-application price when it applies and is lower, less their household subsidy
+    (registry.districts.subsidy.order_subsidy) when their home district lists the product and a claim of
+    theirs is in force there.
     """
     on = on or today_shanghai()
     if prices is None:
         prices = published_prices([product.id]).get(product.id)
-    claim = verified_category(user) if user is not None else None
-    home = db.session.get(District, claim[0]) if claim is not None else None
+    home = _home_district(user)
     #: A district subsidises only the products on its own current list.
     home_lists_it = home is not None and home.code in listed_districts([product.id]).get(product.id, [])
     if district is None and home_lists_it and prices and home.code in prices:
@@ -74,10 +82,11 @@ def buyer_price(product: Product, user=None, on: date | None = None, *, district
     price = BuyerPrice(product, product.early_price_fen if early else published, early, fee,
                        published_fen=published, early_expired=bool(product.early_price_until)
                        and on > product.early_price_until)
-    if home_lists_it:
-        found = viewer_subsidy(user, product, price.total_fen)
-        if found is not None:
-            price.subsidy_district_id, price.subsidy_fen = found
+    # Only at the home district's own published price: a price shown for another district gets no subsidy.
+    if home_lists_it and district == home.code:
+        quote = order_subsidy(user, home.id, str(product.device_type), price.total_fen, on)
+        if quote.applies:
+            price.subsidy_district_id, price.subsidy_fen = home.id, quote.fen
     return price
 
 

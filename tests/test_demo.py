@@ -5,7 +5,7 @@ from collections import Counter
 from sqlalchemy import select
 
 from core.accounts.models import User
-from registry.districts.subsidy import verified_category
+from registry.districts.household_queries import claim_in_force
 from tests.conftest import district
 
 
@@ -28,6 +28,7 @@ def test_demo_data_meets_the_spec(app, client, db):
     assert 3 <= len(yuzhong["suppliers"]) <= 5
     assert client.get("/api/v1/products?per_page=100").get_json()["total"] >= 40
     resident = db.session.scalar(select(User).where(User.email == "resident@demo.local"))
-    assert verified_category(resident) == (district("500103").id, "old_community")
+    claim = claim_in_force(resident)
+    assert (claim.district_id, claim.category) == (district("500103").id, "old_community")
     resident2 = db.session.scalar(select(User).where(User.email == "resident2@demo.local"))
-    assert verified_category(resident2) is None
+    assert claim_in_force(resident2) is None

@@ -22,7 +22,9 @@ def _data_text() -> str:
     """All text stored in the database, joined: Chinese found in it on a page is data, not interface."""
     parts = []
     for table in _db.metadata.sorted_tables:
-        columns = [c for c in table.columns if isinstance(c.type, String | Text)]
+        # encrypted columns (core.crypto.EncryptedString) read back decrypted: their text is data too
+        columns = [c for c in table.columns
+                   if isinstance(c.type, String | Text) or isinstance(getattr(c.type, "impl", None), String)]
         if columns:
             for row in _db.session.execute(select(*columns)):
                 parts.extend(str(v) for v in row if v)

@@ -7,7 +7,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, Optional, Validat
 
 from core.accounts.models import ORGANISATION_KIND_TITLES, RESIDENT_KIND_TITLES
 from core.accounts.passwords import StrongPassword
-from core.forms import BaseForm, choices, email_address, mobile_number, strip_filter
+from core.forms import BaseForm, choices, email_address, mobile_number, optional_int, strip_filter
 from core.i18n import _l
 from core.permissions import ROLE_TITLES
 
@@ -38,27 +38,71 @@ class ContactFieldsMixin:
             raise ValidationError(_l("请填写邮箱或手机号码（至少一项）。"))
 
 
-class ResidentRegistrationForm(ContactFieldsMixin, BaseForm):
-    """Self-registration of a household or an organisation."""
+#: The yes/no answer of `building_over_100m` as stored on the user (None: not said).
+BUILDING_ANSWERS = {"yes": True, "no": False}
+BUILDING_TITLES = {True: _l("是，楼栋高于 100 米"), False: _l("否，楼栋不高于 100 米")}
 
-    display_name = StringField(_l("姓名或单位名称"), validators=[InputRequired(), Length(max=100)],
-                               filters=[strip_filter])
+
+def district_select_choices(pairs) -> list:
+    """District choices after an empty "please choose" (so that nothing is silently defaulted)."""
+    return choices([("", _l("请选择")), *[(str(i), n) for i, n in pairs]])
+
+
+def building_answer(value: bool | None) -> str | None:
+    """The form value for a stored `building_over_100m`."""
+    return None if value is None else ("yes" if value else "no")
+
+
+class ResidentProfileMixin:
+    """Who the resident is: household or organisation (and which kind), district, building height.
+
+    The route fills `home_district.choices` with `district_select_choices`."""
+
     resident_kind = RadioField(_l("用户类型"), choices=choices(RESIDENT_KIND_TITLES),
                                default="household", validators=[InputRequired()])
     organisation_kind = SelectField(_l("单位类别"),
                                     choices=choices([("", _l("（居民用户无需选择）")),
                                                      *ORGANISATION_KIND_TITLES.items()]),
                                     validate_choice=False)
-    home_district = SelectField(_l("所在区县"), coerce=int, validators=[InputRequired()])
-    password = PasswordField(_l("密码"), validators=NEW_PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("确认密码"), validators=[InputRequired(), EqualTo(
-        "password", message=_l("两次输入的密码不一致。"))], render_kw={"autocomplete": "new-password"})
+    home_district = SelectField(_l("所在区县"), coerce=optional_int,
+                                validators=[InputRequired(message=_l("请选择所在区县。"))])
+    building_over_100m = RadioField(
+        _l("所住（所在）楼栋是否高于 100 米"),
+        choices=choices([(building_answer(k), v) for k, v in BUILDING_TITLES.items()]), validate_choice=False,
+        description=_l("高于 100 米的住宅楼，居民用户还须安装家用可燃气体泄漏报警器。"))
 
     def validate_organisation_kind(self, field) -> None:
         if self.resident_kind.data != "organisation":
             field.data = None
         elif field.data not in ORGANISATION_KIND_TITLES:
             raise ValidationError(_l("单位用户请选择单位类别。"))
+
+    def validate_building_over_100m(self, field) -> None:
+        """Optional (None: not said), so that existing registration clients keep working; never a guess."""
+        if field.data in BUILDING_ANSWERS:
+            return
+        if field.data:
+            raise ValidationError(_l("请说明楼栋是否高于 100 米。"))
+        field.data = None
+
+    @property
+    def building_value(self) -> bool | None:
+        """The answer as stored on the user."""
+        return BUILDING_ANSWERS.get(self.building_over_100m.data)
+
+
+class ResidentRegistrationForm(ResidentProfileMixin, ContactFieldsMixin, BaseForm):
+    """Self-registration of a household or an organisation."""
+
+    display_name = StringField(_l("姓名或单位名称"), validators=[InputRequired(), Length(max=100)],
+                               filters=[strip_filter])
+    password = PasswordField(_l("密码"), validators=NEW_PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("确认密码"), validators=[InputRequired(), EqualTo(
+        "password", message=_l("两次输入的密码不一致。"))], render_kw={"autocomplete": "new-password"})
+
+
+class ResidentProfileForm(ResidentProfileMixin, BaseForm):
+    """A resident changes their district, kind and building height on the account page."""
 
 
 class PasswordChangeForm(BaseForm):

@@ -83,11 +83,19 @@ class User(UserMixin, TimestampMixin, db.Model):
     )
     #: The district a resident lives in (preselects lists and search).
     home_district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
+    #: Whether the resident's building is taller than 100 m (a household leak alarm is then required, 附件1 二);
+    #: None while the resident has not said.
+    building_over_100m: Mapped[bool | None] = mapped_column(Boolean)
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
     home_district = relationship("District", foreign_keys=[home_district_id])
+
+    @property
+    def is_organisation(self) -> bool:
+        """An organisation user (单位用户): household categories and subsidies never apply."""
+        return self.resident_kind == ResidentKind.organisation
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

@@ -7,14 +7,23 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required, login_user, logout_user
 
 from core.accounts import services
-from core.accounts.forms import LoginForm, PasswordChangeForm, ResidentRegistrationForm
-from core.accounts.models import OrganisationKind, ResidentKind
+from core.accounts.forms import (
+    BUILDING_TITLES,
+    LoginForm,
+    PasswordChangeForm,
+    ResidentProfileForm,
+    ResidentRegistrationForm,
+    building_answer,
+    district_select_choices,
+)
+from core.accounts.models import ORGANISATION_KIND_TITLES, RESIDENT_KIND_TITLES, OrganisationKind, ResidentKind
 from core.db import db
 from core.districts import district_choices
 from core.errors import DomainError
 from core.extensions import limiter
-from core.forms import attach_domain_error, choices
+from core.forms import attach_domain_error
 from core.i18n import LOCALES, _, normalise_locale
+from core.permissions import Role
 from core.safe_redirect import local_or
 
 bp = Blueprint("accounts", __name__)
@@ -71,13 +80,14 @@ def register():
     """Resident self-registration. The answer is the same whether or not the email or number is taken:
     a new resident logs in straight away with the password just chosen; an existing holder is notified."""
     form = ResidentRegistrationForm()
-    form.home_district.choices = choices(district_choices(str(get_locale())))
+    form.home_district.choices = district_select_choices(district_choices(str(get_locale())))
     if form.validate_on_submit():
         kind = ResidentKind(form.resident_kind.data)
         try:
             services.register_resident(
                 email=form.email.data, phone=form.phone.data, password=form.password.data,
                 display_name=form.display_name.data, resident_kind=kind, home_district_id=form.home_district.data,
+                building_over_100m=form.building_value,
                 organisation_kind=OrganisationKind(form.organisation_kind.data)
                 if kind == ResidentKind.organisation else None,
                 locale=str(get_locale()),
@@ -95,6 +105,29 @@ def register():
 def _attach_error(form, exc: DomainError) -> None:
     if not attach_domain_error(form, exc):
         flash(exc.message, "danger")
+
+
+def _profile_form(user, *, submitted: bool) -> ResidentProfileForm | None:
+    """The profile form of a resident (None for other accounts): the submitted data, else the account's."""
+    if not user.has_role(Role.resident):
+        return None
+    if submitted:
+        form = ResidentProfileForm()
+    else:
+        form = ResidentProfileForm(formdata=None, data={
+            "resident_kind": str(user.resident_kind or "household"),
+            "organisation_kind": str(user.organisation_kind or ""),
+            "home_district": user.home_district_id,
+            "building_over_100m": building_answer(user.building_over_100m),
+        })
+    form.home_district.choices = district_select_choices(district_choices(str(get_locale())))
+    return form
+
+
+def _render_account(form, profile_form):
+    return render_template("core/account.html", form=form, profile_form=profile_form, locales=LOCALES,
+                           resident_kind_titles=RESIDENT_KIND_TITLES, organisation_kind_titles=ORGANISATION_KIND_TITLES,
+                           building_titles=BUILDING_TITLES)
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -115,7 +148,32 @@ def account():
             login_user(current_user._get_current_object(), remember=remembered)
             flash(_("密码已修改。"), "success")
             return redirect(url_for("accounts.account"))
-    return render_template("core/account.html", form=form, locales=LOCALES)
+    return _render_account(form, _profile_form(current_user, submitted=False))
+
+
+@bp.route("/account/profile", methods=["POST"])
+@login_required
+def update_profile():
+    """A resident changes their kind, district and building height."""
+    profile_form = _profile_form(current_user, submitted=True)
+    if profile_form is None:
+        abort(403)
+    if profile_form.validate_on_submit():
+        kind = ResidentKind(profile_form.resident_kind.data)
+        try:
+            services.update_profile(
+                current_user._get_current_object(), actor=current_user._get_current_object(), resident_kind=kind,
+                organisation_kind=OrganisationKind(profile_form.organisation_kind.data)
+                if kind == ResidentKind.organisation else None,
+                home_district_id=profile_form.home_district.data, building_over_100m=profile_form.building_value)
+        except DomainError as exc:
+            db.session.rollback()
+            _attach_error(profile_form, exc)
+        else:
+            db.session.commit()
+            flash(_("个人信息已保存。"), "success")
+            return redirect(url_for("accounts.account"))
+    return _render_account(PasswordChangeForm(formdata=None), profile_form)
 
 
 @bp.route("/account/locale", methods=["POST"])

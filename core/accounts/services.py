@@ -100,7 +100,8 @@ def create_user(*, email: str | None, phone: str | None, password: str, display_
                 actor: User | None, roles: list[tuple[Role, int | None]] = (),
                 resident_kind: ResidentKind | None = None,
                 organisation_kind: OrganisationKind | None = None,
-                home_district_id: int | None = None, locale: str | None = None) -> User:
+                home_district_id: int | None = None, building_over_100m: bool | None = None,
+                locale: str | None = None) -> User:
     """Create an account with its role grants; district-scoped roles need a district."""
     email = email.strip().lower() if email else None
     if not email and not phone:
@@ -108,7 +109,7 @@ def create_user(*, email: str | None, phone: str | None, password: str, display_
     _check_unique(email, phone)
     user = User(email=email, display_name=display_name, resident_kind=resident_kind,
                 organisation_kind=organisation_kind if resident_kind == ResidentKind.organisation else None,
-                home_district_id=home_district_id, locale=locale)
+                home_district_id=home_district_id, building_over_100m=building_over_100m, locale=locale)
     user.set_phone(phone)
     user.set_password(password)
     db.session.add(user)
@@ -204,6 +205,27 @@ def change_password(user: User, *, current: str, new: str) -> None:
     user.rotate_session_token()  # other sessions end; the caller logs this one in again
     db.session.flush()
     audit.record(user, "user.password_changed", user, {})
+
+
+def update_profile(user: User, *, actor: User, resident_kind: ResidentKind,
+                   organisation_kind: OrganisationKind | None, home_district_id: int,
+                   building_over_100m: bool | None) -> None:
+    """Change a resident's kind (household or organisation), home district and building height (audited)."""
+    if resident_kind == ResidentKind.organisation and organisation_kind is None:
+        raise DomainError(_("单位用户请选择单位类别。"), field="organisation_kind")
+    after = {
+        "resident_kind": resident_kind,
+        "organisation_kind": organisation_kind if resident_kind == ResidentKind.organisation else None,
+        "home_district_id": home_district_id,
+        "building_over_100m": building_over_100m,
+    }
+    changes = {name: (getattr(user, name), value) for name, value in after.items() if getattr(user, name) != value}
+    if not changes:
+        return
+    for name, value in after.items():
+        setattr(user, name, value)
+    db.session.flush()
+    audit.record(actor, "user.profile_changed", user, changes)
 
 
 def set_locale(user: User, locale: str) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 
 from catalog.models import TIER_ORDER
 from core import nav
+from core.clock import today_shanghai
 from core.db import db
 from core.districts import all_districts
 from core.i18n import _l
 from core.request_args import int_arg
+from registry.districts.subsidy import list_subsidies
 from registry.lists import queries
 from registry.lists.labels import TITLES
 from registry.lists.models import AnnouncementKind
@@ -43,7 +46,10 @@ def district(code: str):
     district = _district_or_404(code)
     version = queries.current_version(district)
     notes = db.session.scalars(queries.announcements_query(district).limit(5)).all()
-    return render_template("registry/district.html", district=district, version=version, announcements=notes)
+    products = [p for s in version.suppliers for p in s.get("products", [])] if version else []
+    subsidies = list_subsidies(current_user, district.id, products, today_shanghai())
+    return render_template("registry/district.html", district=district, version=version, announcements=notes,
+                           subsidies=subsidies)
 
 
 @bp.route("/districts/<code>/versions")

@@ -22,7 +22,8 @@ def verified_resident(as_user, category="old_community", status=ClaimStatus.veri
         db.session.flush()
     db.session.add(HouseholdCategoryClaim(user_id=user.id, district_id=district(code).id, category=category,
                                           old_community_id=community.id if community else None,
-                                          status=status, verified_at=now_utc() if status == "verified" else None))
+                                          full_name="张秀英", address="渝中区较场口 1 号 2-3",
+                                          status=status, decided_at=now_utc() if status == "verified" else None))
     db.session.commit()
     return user
 
@@ -86,3 +87,24 @@ def test_organisation_sees_no_household_subsidy_hint(client, as_user, catalog_da
     for url in (f"/products/{a.id}", f"/compare?ids={a.id},{b.id}", "/search?q=JT"):
         page = client.get(url).get_data(as_text=True)
         assert "核验住户类别" not in page and "住户类别尚未核验" not in page and "补贴" not in page, url
+
+
+def test_claim_of_a_district_the_household_left_gives_no_subsidy(client, as_user, catalog_data):
+    policy(device_type="self_closing_valve")
+    user = verified_resident(as_user)
+    user.home_district_id = district("500105").id  # moved to 江北区: the 渝中区 claim does not travel
+    db.session.commit()
+    for url in (f"/products/{catalog_data['valve_low'].id}", f"/products/{catalog_data['valve_high'].id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert "您的补贴" not in page and "¥200.00" not in page, url
+
+
+def test_search_results_show_net_price_only_for_products_listed_at_home(client, as_user, catalog_data):
+    policy(device_type="self_closing_valve")
+    verified_resident(as_user)
+    page = client.get("/search?district=").get_data(as_text=True)
+    assert "ZB-15A" in page and "ZB-25H" in page
+    assert page.count("补贴后约") == 1  # ZB-15A (listed in 渝中区); not ZB-25H (江北区 only)
+    assert "补贴后约 ¥49.00" in page  # 199 + 50 − 200
+    jiangbei = client.get("/search?district=500105").get_data(as_text=True)
+    assert "补贴后约" not in jiangbei

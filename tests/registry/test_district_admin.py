@@ -16,7 +16,7 @@ def test_old_community_claimed_by_a_household_cannot_be_deleted(client, as_user,
     resident = make_user(Role.resident)
     db.session.add(HouseholdCategoryClaim(user_id=resident.id, district_id=district("500103").id,
                                           category="old_community", old_community_id=community.id,
-                                          status=ClaimStatus.pending))
+                                          full_name="王芳", address="较场口 1 号 3-1", status=ClaimStatus.pending))
     db.session.commit()
     response = client.post(f"/official/districts/500103/communities/{community.id}/delete", follow_redirects=True)
     assert response.status_code == 200

@@ -10,7 +10,7 @@ from core.db import db
 from core.errors import NotAllowed
 from core.notifications import Notification
 from registry import signals
-from registry.districts.subsidy import subsidy_for
+from registry.districts.subsidy import applicable_policy
 from registry.lists import queries
 from registry.lists.models import Announcement, AnnouncementKind, Application, ApplicationStatus
 from registry.solicitations import services as solicitation_services
@@ -19,6 +19,11 @@ from tests.conftest import district, login
 from tests.registry.factories import make_full_supplier, make_official, make_supplier
 from tests.registry.helpers import open_call, published_list
 from tests.suppliers.factories import make_staff
+
+
+def subsidy_for(district_id, category, device_type, price_fen, on):
+    policy = applicable_policy(district_id, category, device_type, on)
+    return policy.amount_for(price_fen) if policy else 0
 
 
 def test_invalidated_product_leaves_list_with_notification_and_new_version():
