@@ -250,7 +250,7 @@ def test_two_workers_receiving_the_same_event_at_the_same_moment_handle_it_once(
     assert recorded() == 1
 
 
-def test_an_event_whose_listener_fails_is_rolled_back_and_processed_on_the_retry(web, heard):
+def test_an_event_whose_listener_fails_is_rolled_back_and_processed_on_the_retry(web):
     calls = []
 
     def flaky(sender, event):
@@ -273,5 +273,5 @@ def test_an_event_whose_listener_fails_is_rolled_back_and_processed_on_the_retry
     finally:
         payment_event_received.disconnect(flaky)
     _db.session.remove()
-    assert recorded() == 2
-    assert heard == [("payment_intent.created", "evt_flaky")] * 2
+    assert recorded() == 2  # the event and the listener's change, once
+    assert calls == ["evt_flaky", "evt_flaky"]
