@@ -41,7 +41,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads")),
         "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
         "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
-        "STRIPE_API_BASE": _env("STRIPE_API_BASE", "http://127.0.0.1:5000/_stripe"),
+        # No default: the embedded stub is reached on the server's own address, whatever host and port it
+        # runs on (payments/stub/mount.py); production sets the provider's address.
+        "STRIPE_API_BASE": _env("STRIPE_API_BASE"),
         "STRIPE_API_KEY": _env("STRIPE_API_KEY", "sk_test_local"),
         # No default: in development the embedded stub's own secret is trusted (payments/setup.py);
         # production must set the provider's secret.
@@ -49,7 +51,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "STRIPE_STUB_DATABASE_URL": _env(
             "STRIPE_STUB_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'stripe_stub.sqlite3'}"
         ),
-        "STRIPE_STUB_WEBHOOK_URL": _env("STRIPE_STUB_WEBHOOK_URL", "http://127.0.0.1:5000/payments/webhook"),
+        # No default: the embedded stub delivers to /payments/webhook at the origin its API is called through.
+        "STRIPE_STUB_WEBHOOK_URL": _env("STRIPE_STUB_WEBHOOK_URL"),
         # The embedded payment stub: on by default in development, never mounted in production.
         "STRIPE_STUB_EMBEDDED": _env("STRIPE_STUB_EMBEDDED", "0" if env_name == "production" else "1") == "1",
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),

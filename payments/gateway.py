@@ -1,4 +1,44 @@
-"""The payment gateway: the only app code that knows the provider (Stripe's API through the official SDK)."""
+"""The payment gateway: the only app code that knows the provider (Stripe's API through the official SDK).
+
+Functions (all raise PaymentError, with the provider's `code`, `decline_code` and `http_status`):
+- create_checkout_session(*, order_ref, amount_fen, currency="cny", line_items, success_url, cancel_url,
+  metadata=None, attempt=1) -> CheckoutResult(id, url): a hosted checkout page to redirect the payer to
+  (its url is on the origin of the current request's browser). One idempotency key per (order_ref,
+  amount, currency, attempt): asking again with the same attempt returns the same session; a new attempt
+  (after the previous session expired) makes a new one. metadata (e.g. {"order_id": "42"}) and order_ref
+  are copied onto the session and its PaymentIntent (so onto the charge too).
+- retrieve_checkout_session(session_id) -> CheckoutStatus(id, status, payment_status, payment_intent_id,
+  amount_fen, currency, metadata); status is open, complete or expired; .paid when payment_status is paid.
+- expire_checkout_session(session_id) -> CheckoutStatus: closes an open session so its page can no longer
+  be paid (sends checkout.session.expired); a session that is not open (paid, or expired already) is a
+  PaymentError with code checkout_session_unexpected_state (HTTP 400).
+- refund(payment_intent_id, amount_fen=None, reason=None, *, idempotency_key) -> RefundResult(id,
+  amount_fen, status): all (amount_fen=None) or part of what was paid; never more than what is left.
+- verify_webhook(payload, sig_header) -> the event dict (payments/routes.py does this for every webhook).
+
+Events: the webhook route verifies each event, records its id once and sends
+`payments.signals.payment_event_received` with sender=<event type> and event=<the event dict>; connect with
+`payment_event_received.connect(handler, sender="checkout.session.completed")`. Handlers change state and
+flush; the route commits once, and a handler that raises rolls everything back (the event stays
+unrecorded and the provider retries it). The object is `event["data"]["object"]`:
+- checkout.session.completed (the payment to act on: the order becomes paid): a Checkout Session with id
+  (cs_...), status "complete", payment_status "paid", amount_total (fen; compare with what the order
+  asked), currency ("cny"), payment_intent (pi_..., keep it for refunds), metadata (what
+  create_checkout_session was given, e.g. order_id, plus order_ref) and client_reference_id (order_ref).
+- checkout.session.expired: the session (status "expired", same metadata) closed by
+  expire_checkout_session (or by its expiry): nothing was paid on it.
+- payment_intent.payment_failed: a declined card on the hosted page: a PaymentIntent with id, amount,
+  currency, metadata (same as the session's) and last_payment_error {code, decline_code, message}. The
+  session stays open and the payer may retry with another card: informational, the order stays
+  pending_payment.
+- payment_intent.succeeded: the PaymentIntent (status "succeeded", metadata): also sent for every
+  payment; orders should act on checkout.session.completed only, not on both.
+- charge.refunded: after each refund, a Charge with id (ch_...), payment_intent (pi_...), metadata (the
+  payment's: order_id, order_ref), currency, amount (paid), amount_refunded (all refunds so far) and
+  refunded (true once everything is refunded).
+- refund.created: the Refund with id (re_...), amount, payment_intent, charge, status and its own metadata.
+Each event is delivered at least once: the route ignores an event id it has seen (answers 200 duplicate).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +47,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import stripe
-from flask import current_app
+from flask import current_app, has_request_context, request
+
+from core.config import ConfigError
+from payments.stub.mount import embedded_api_base
 
 stripe.enable_telemetry = False
 
-DEFAULT_API_BASE = "http://127.0.0.1:5000/_stripe"
 DEFAULT_API_KEY = "sk_test_local"
 DEFAULT_MAX_NETWORK_RETRIES = 2
 #: Webhook timestamps older than this many seconds are refused (replay protection).
@@ -78,15 +121,35 @@ class RefundResult:
     status: str
 
 
+def api_base() -> str:
+    """STRIPE_API_BASE when set; else, with the embedded stub, its address on this very server (the origin
+    the current request reached the server through; outside a request SERVER_NAME or the origin the stub
+    recorded); PaymentError (code api_base_unknown) when none is known."""
+    configured = current_app.config.get("STRIPE_API_BASE")
+    if configured:
+        return configured.rstrip("/")
+    if "stripe_stub_app" not in current_app.extensions:
+        raise PaymentError(
+            "STRIPE_API_BASE is not set and the payment stub is not embedded: set STRIPE_API_BASE to the "
+            "provider's API address (Stripe: https://api.stripe.com).",
+            code="api_base_unknown",
+        )
+    try:
+        return embedded_api_base(current_app)
+    except ConfigError as exc:
+        raise PaymentError(str(exc), code="api_base_unknown") from exc
+
+
 @contextmanager
-def _client() -> Iterator[stripe.StripeClient]:
-    """A StripeClient on the configured API base whose HTTP connections are closed afterwards."""
+def _client(base: str | None = None) -> Iterator[stripe.StripeClient]:
+    """A StripeClient on the API base whose HTTP connections are closed afterwards."""
     config = current_app.config
+    base = base or api_base()
     http = stripe.RequestsClient()
     try:
         yield stripe.StripeClient(
             config.get("STRIPE_API_KEY") or DEFAULT_API_KEY,
-            base_addresses={"api": (config.get("STRIPE_API_BASE") or DEFAULT_API_BASE).rstrip("/")},
+            base_addresses={"api": base},
             max_network_retries=int(config.get("STRIPE_MAX_NETWORK_RETRIES", DEFAULT_MAX_NETWORK_RETRIES)),
             http_client=http,
         )
@@ -139,9 +202,21 @@ def create_checkout_session(
         "payment_intent_data": {"metadata": tags},
     }
     key = checkout_idempotency_key(order_ref, amount_fen, currency, attempt)
-    with _client() as client:
+    base = api_base()
+    with _client(base) as client:
         session = client.v1.checkout.sessions.create(params=params, options={"idempotency_key": key})
-    return CheckoutResult(id=session.id, url=session.url)
+    return CheckoutResult(id=session.id, url=_for_this_browser(session.url, base))
+
+
+def _for_this_browser(url: str, base: str) -> str:
+    """The embedded stub's hosted page on the origin the payer's browser uses (the server itself may have
+    called the stub at another address of the same server, e.g. its socket's); other URLs unchanged."""
+    if current_app.config.get("STRIPE_API_BASE") or not has_request_context():
+        return url
+    page, api = urlsplit(url), urlsplit(base)
+    if (page.scheme, page.netloc) != (api.scheme, api.netloc):
+        return url
+    return urlunsplit((request.scheme, request.host, page.path, page.query, page.fragment))
 
 
 def _line_item(item: dict[str, Any], currency: str) -> dict[str, Any]:
@@ -160,6 +235,19 @@ def retrieve_checkout_session(session_id: str) -> CheckoutStatus:
     """The current state of a checkout session."""
     with _client() as client:
         session = client.v1.checkout.sessions.retrieve(session_id).to_dict()
+    return _status(session)
+
+
+def expire_checkout_session(session_id: str) -> CheckoutStatus:
+    """Close an open checkout session so that its page can no longer be paid (checkout.session.expired
+    follows); PaymentError code checkout_session_unexpected_state when it is not open (paid or expired)."""
+    with _client() as client:
+        session = client.v1.checkout.sessions.expire(session_id).to_dict()
+    return _status(session)
+
+
+def _status(session: dict[str, Any]) -> CheckoutStatus:
+    """Our view of a provider Checkout Session."""
     return CheckoutStatus(
         id=session["id"],
         status=session["status"],

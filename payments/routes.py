@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
-from sqlalchemy.exc import IntegrityError
+from flask import Blueprint, current_app, jsonify, request
 
 from core.db import db
 from core.extensions import csrf
@@ -28,11 +27,15 @@ def webhook():
     try:
         processed = services.process_webhook_event(event)
         db.session.commit()
-    except IntegrityError:
+    except Exception:
+        # A concurrent duplicate fails on the unique event id (PostgreSQL: once the other transaction
+        # commits; SQLite: also "database is locked" when the other one holds the write lock too long).
         db.session.rollback()
-        if not services.already_processed(event["id"]):
-            raise
-        processed = False
+        if services.already_processed(event["id"]):
+            return jsonify(received=True, duplicate=True), 200
+        # A listener failed: nothing is recorded, and the provider delivers the event again later.
+        current_app.logger.exception("webhook event %s (%s) failed", event["id"], event["type"])
+        return _error("event_failed", _("事件处理失败，稍后将重试。"), 500)
     return jsonify(received=True, duplicate=not processed), 200
 
 

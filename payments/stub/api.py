@@ -14,6 +14,7 @@ from payments.stub import checkout, endpoints, intents, refunds
 from payments.stub.errors import authentication_error
 from payments.stub.expand import check_expand, expand, with_pending
 from payments.stub.idempotency import idempotent
+from payments.stub.origin import remember_origin
 from payments.stub.params import LIST_PARAMS, SCALAR, expand_list, get_str, parse_pairs, reject_unknown
 from payments.stub.state import stub_state
 from payments.stub.storage import get_object, list_objects, new_id, objects, public
@@ -43,6 +44,9 @@ def authenticate_and_parse() -> None:
         raise authentication_error(
             f"Invalid API Key provided: {key[:8]}{'*' * max(len(key) - 12, 0)}{key[-4:]}"
         )
+    state = stub_state()
+    if state.webhook_path:
+        remember_origin(state, request)  # the configured endpoint is on the server this call reached
     source = request.args if request.method in ("GET", "DELETE") else request.form
     g.params = parse_pairs(source.items(multi=True))
 

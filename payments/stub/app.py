@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_STUB_API_KEYS": "",
     "STRIPE_STUB_PUBLIC_URL": "",
     "STRIPE_STUB_WEBHOOK_URL": "",
+    #: Without STRIPE_STUB_WEBHOOK_URL: deliver to this path at the origin the API is called through
+    #: (the embedded stub sets /payments/webhook; see payments/stub/origin.py).
+    "STRIPE_STUB_WEBHOOK_PATH": "",
     "STRIPE_WEBHOOK_SECRET": "",
     "STRIPE_STUB_RETRY_BASE_SECONDS": 1.0,
     "STRIPE_STUB_RETRY_MAX_SECONDS": 3600.0,
@@ -101,11 +104,14 @@ def _state(config: dict[str, Any]) -> StubState:
     once and keeps in its own database (the embedded set-up: the app then trusts that secret)."""
     engine = make_engine(config["STRIPE_STUB_DATABASE_URL"])
     secret = config["STRIPE_WEBHOOK_SECRET"] or None
-    if config["STRIPE_STUB_WEBHOOK_URL"] and not secret:
+    url = config["STRIPE_STUB_WEBHOOK_URL"] or None
+    path = None if url else _webhook_path(config["STRIPE_STUB_WEBHOOK_PATH"])
+    if (url or path) and not secret:
         secret = stored_setting(engine, "config_webhook_secret", lambda: "whsec_" + new_id("", 32))
     return StubState(
         engine=engine,
-        webhook_url=config["STRIPE_STUB_WEBHOOK_URL"] or None,
+        webhook_url=url,
+        webhook_path=path,
         webhook_secret=secret,
         retry_base_seconds=float(config["STRIPE_STUB_RETRY_BASE_SECONDS"]),
         retry_max_seconds=float(config["STRIPE_STUB_RETRY_MAX_SECONDS"]),
@@ -114,6 +120,15 @@ def _state(config: dict[str, Any]) -> StubState:
         poll_seconds=float(config["STRIPE_STUB_POLL_SECONDS"]),
         parallel_endpoints=max(1, int(config["STRIPE_STUB_DELIVERY_WORKERS"])),
     )
+
+
+def _webhook_path(value: str | None) -> str | None:
+    """STRIPE_STUB_WEBHOOK_PATH as an absolute path, or None when unset."""
+    if not value:
+        return None
+    if "://" in value or not value.startswith("/") or value.startswith("//"):
+        raise ConfigError(f"STRIPE_STUB_WEBHOOK_PATH must be a path such as /payments/webhook, not {value!r}.")
+    return value
 
 
 def _register_handlers(app: Flask) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import Row, insert, select, update
 
 from payments.stub.events import CONFIG_ENDPOINT
 from payments.stub.expand import with_pending
+from payments.stub.origin import recorded_origin
 from payments.stub.state import StubState
 from payments.stub.storage import attempts, deliveries, find_object, public
 
@@ -53,13 +54,15 @@ def due_by_endpoint(state: StubState, limit: int = 200, skip: frozenset[str] = f
 
 
 def deliver_endpoint(state: StubState, rows: list[Row]) -> int:
-    """Attempt one endpoint's due deliveries in order; return how many were attempted."""
+    """Attempt one endpoint's due deliveries in order; return how many were attempted (each by the one
+    worker, thread or process, that claimed it: the others skip it)."""
     done = 0
     with requests.Session() as http:
         http.trust_env = False
         for row in rows:
-            if _claim(state, row):
-                _attempt(state, http, row)
+            lease = claim(state, row)
+            if lease is not None:
+                _attempt(state, http, row, lease)
                 done += 1
     return done
 
@@ -74,8 +77,23 @@ def deliver_due(state: StubState, limit: int = 200) -> int:
         return sum(pool.map(lambda rows: deliver_endpoint(state, rows), groups.values()))
 
 
-def _claim(state: StubState, row: Row) -> bool:
-    """Lease a due delivery so that no other worker or process sends it at the same time."""
+def lease_seconds(state: StubState) -> float:
+    """How long a claim holds: longer than an attempt can take, so that no other worker sends it meanwhile."""
+    return max(LEASE_SECONDS, state.timeout_seconds * 2 + 5)
+
+
+def claim(state: StubState, row: Row) -> float | None:
+    """Claim a due delivery for one attempt, atomically across threads and processes; the lease (the
+    delivery's new next_attempt_at, which also tokens the claim) or None when another worker has it.
+
+    One conditional UPDATE: it matches only while the row is still pending with the next_attempt_at that
+    was read, so of several workers that read the same due row exactly one changes it (SQLite: the stub's
+    transactions take the write lock at BEGIN IMMEDIATE; PostgreSQL: the row lock, and READ COMMITTED
+    re-checks the condition against the winner's version). A worker that dies holding a claim leaves a
+    lease that expires: the delivery is tried again then, after a restart too."""
+    lease = time.time() + lease_seconds(state)
+    if lease == row.next_attempt_at:  # the token must differ from the value it replaces
+        lease += 0.001
     with state.engine.begin() as conn:
         result = conn.execute(
             update(deliveries)
@@ -83,35 +101,50 @@ def _claim(state: StubState, row: Row) -> bool:
                 deliveries.c.id == row.id,
                 deliveries.c.state == "pending",
                 deliveries.c.next_attempt_at == row.next_attempt_at,
+                deliveries.c.next_attempt_at <= time.time(),
             )
-            .values(next_attempt_at=time.time() + LEASE_SECONDS)
+            .values(next_attempt_at=lease)
         )
-    return result.rowcount == 1
+    return lease if result.rowcount == 1 else None
 
 
-def _attempt(state: StubState, http: requests.Session, row: Row) -> None:
+def _attempt(state: StubState, http: requests.Session, row: Row, lease: float) -> None:
     """POST the event once to the delivery's endpoint and record the outcome."""
     with state.engine.connect() as conn:
         event = find_object(conn, "event", row.event_id)
         target = _target(state, conn, row.endpoint_id)
         if event is not None:
             event = with_pending(conn, public(event))
+    if target is _UNKNOWN:
+        _record(state, row, lease, None, "the server's address is not known yet", 0, final=None)
+        return
     if event is None or target is None:
-        _record(state, row, None, "endpoint or event no longer exists", 0, final="abandoned")
+        _record(state, row, lease, None, "endpoint or event no longer exists", 0, final="abandoned")
         return
     url, secret = target
     payload = json.dumps(event, indent=2)
     started = time.monotonic()
     status, error = _post(state, http, url, payload, sign(payload, secret, int(time.time())))
     elapsed = int((time.monotonic() - started) * 1000)
-    _record(state, row, status, error, elapsed, final="succeeded" if status and 200 <= status < 300 else None)
+    final = "succeeded" if status and 200 <= status < 300 else None
+    _record(state, row, lease, status, error, elapsed, final=final)
+
+
+#: The configured endpoint is on the stub's own server, whose address no API call has recorded yet.
+_UNKNOWN = ("", "")
 
 
 def _target(state: StubState, conn, endpoint_id: str) -> tuple[str, str] | None:
-    """The URL and secret of an endpoint, or None when it is gone or disabled."""
+    """The URL and secret of an endpoint, None when it is gone or disabled, or _UNKNOWN."""
     if endpoint_id == CONFIG_ENDPOINT:
-        ok = state.webhook_url and state.webhook_secret
-        return (state.webhook_url, state.webhook_secret) if ok else None
+        if not state.webhook_secret:
+            return None
+        if state.webhook_url:
+            return state.webhook_url, state.webhook_secret
+        if state.webhook_path:
+            origin = recorded_origin(conn)
+            return (origin + state.webhook_path, state.webhook_secret) if origin else _UNKNOWN
+        return None
     endpoint = find_object(conn, "webhook_endpoint", endpoint_id)
     if endpoint is None or endpoint["status"] != "enabled":
         return None
@@ -137,9 +170,17 @@ def _post(
 
 
 def _record(
-    state: StubState, row: Row, status: int | None, error: str | None, elapsed: int, *, final: str | None
+    state: StubState,
+    row: Row,
+    lease: float,
+    status: int | None,
+    error: str | None,
+    elapsed: int,
+    *,
+    final: str | None,
 ) -> None:
-    """Store the attempt and either close the delivery or schedule the next try."""
+    """Store the attempt and either close the delivery or schedule the next try (only while this worker's
+    claim holds: a lease that expired belongs to whichever worker claimed the delivery since)."""
     moment = time.time()
     count = row.attempts + 1
     if final is None and moment - row.created_at >= state.give_up_seconds:
@@ -155,7 +196,13 @@ def _record(
                 delivery_id=row.id, attempted_at=moment, status_code=status, error=error, duration_ms=elapsed
             )
         )
-        conn.execute(update(deliveries).where(deliveries.c.id == row.id).values(**values))
+        changed = conn.execute(
+            update(deliveries)
+            .where(deliveries.c.id == row.id, deliveries.c.next_attempt_at == lease)
+            .values(**values)
+        )
+    if changed.rowcount != 1:
+        log.warning("webhook delivery %s: the claim expired before its attempt was recorded", row.id)
 
 
 class DeliveryWorker:

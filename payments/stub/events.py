@@ -57,7 +57,7 @@ def matching_endpoints(conn: Connection, type_: str) -> list[str]:
         if data["status"] == "enabled" and ("*" in data["enabled_events"] or type_ in data["enabled_events"])
     ]
     state = stub_state()
-    if state.webhook_url and state.webhook_secret:
+    if (state.webhook_url or state.webhook_path) and state.webhook_secret:
         found.append(CONFIG_ENDPOINT)
     return found
 

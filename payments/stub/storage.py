@@ -154,6 +154,23 @@ def stored_setting(engine: Engine, name: str, make: Callable[[], str]) -> str:
             return conn.execute(query).scalar_one()
 
 
+def read_setting(conn: Connection, name: str) -> str | None:
+    """A stored setting's value, or None."""
+    return conn.execute(select(settings.c.value).where(settings.c.name == name)).scalar()
+
+
+def write_setting(engine: Engine, name: str, value: str) -> None:
+    """Store a setting, replacing its value (last writer wins)."""
+    change = update(settings).where(settings.c.name == name).values(value=value)
+    try:
+        with engine.begin() as conn:
+            if conn.execute(change).rowcount == 0:
+                conn.execute(insert(settings).values(name=name, value=value))
+    except IntegrityError:  # another process inserted it at the same moment
+        with engine.begin() as conn:
+            conn.execute(change)
+
+
 def scrub_card_numbers(engine: Engine) -> None:
     """Once per database: drop the card numbers earlier versions kept (an intent's _card_number, and
     error bodies stored for idempotent replay that embedded it)."""

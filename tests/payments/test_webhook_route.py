@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -203,3 +204,74 @@ def test_a_duplicate_racing_past_the_check_is_stopped_by_the_unique_constraint(w
     assert response.status_code == 200
     assert response.get_json()["duplicate"] is True
     assert recorded() == 1
+
+
+def test_two_workers_receiving_the_same_event_at_the_same_moment_handle_it_once(webhook_app, heard, monkeypatch):
+    """The first holds its transaction open (in its listener) while the second checks and inserts: the
+    second waits for it, then finds the event recorded and answers 200 duplicate, on SQLite and PostgreSQL."""
+    in_listener, second_checked = threading.Event(), threading.Event()
+    real = services.already_processed
+
+    def check(event_id: str) -> bool:
+        seen = real(event_id)
+        if in_listener.is_set() and not seen:
+            second_checked.set()
+        return seen
+
+    def hold(sender, event):
+        in_listener.set()
+        second_checked.wait(5)
+        time.sleep(0.3)  # the second worker is now waiting on its insert
+
+    monkeypatch.setattr(services, "already_processed", check)
+    payment_event_received.connect(hold)
+    body, headers = signed("evt_concurrent")
+    answers = {}
+
+    def post(name: str) -> None:
+        response = webhook_app.test_client().post("/payments/webhook", data=body, headers=headers)
+        answers[name] = (response.status_code, response.get_json())
+
+    try:
+        first = threading.Thread(target=post, args=("first",))
+        first.start()
+        assert in_listener.wait(5)
+        second = threading.Thread(target=post, args=("second",))
+        second.start()
+        first.join(15)
+        second.join(15)
+    finally:
+        payment_event_received.disconnect(hold)
+    assert second_checked.is_set()  # the second really raced past the check
+    assert answers["first"] == (200, {"received": True, "duplicate": False})
+    assert answers["second"] == (200, {"received": True, "duplicate": True})
+    assert heard == [("payment_intent.created", "evt_concurrent")]
+    _db.session.remove()
+    assert recorded() == 1
+
+
+def test_an_event_whose_listener_fails_is_rolled_back_and_processed_on_the_retry(web):
+    calls = []
+
+    def flaky(sender, event):
+        calls.append(event["id"])
+        _db.session.add(ProcessedWebhookEvent(event_id="evt_side_effect", type="x", payload={}))
+        _db.session.flush()
+        if len(calls) == 1:
+            raise RuntimeError("listener failed")
+
+    payment_event_received.connect(flaky)
+    try:
+        body, headers = signed("evt_flaky")
+        failed = web.post("/payments/webhook", data=body, headers=headers)
+        assert failed.status_code == 500
+        assert failed.get_json()["error"]["code"] == "event_failed"
+        _db.session.remove()
+        assert recorded() == 0  # neither the event nor what the listener changed
+        retried = web.post("/payments/webhook", data=body, headers=headers)
+        assert retried.get_json() == {"received": True, "duplicate": False}
+    finally:
+        payment_event_received.disconnect(flaky)
+    _db.session.remove()
+    assert recorded() == 2  # the event and the listener's change, once
+    assert calls == ["evt_flaky", "evt_flaky"]
