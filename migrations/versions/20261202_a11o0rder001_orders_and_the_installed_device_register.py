@@ -4,7 +4,7 @@ New tables only: purchase_order (with its state invariants as CHECK constraints)
 order_payment, inspection, and installed_device (devices/, the register orders records installations in).
 
 Revision ID: a11o0rder001
-Revises: 9c4e2b7a51d3
+Revises: b11c1a1m0001
 Create Date: 2026-12-02 08:10:06.009719
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a11o0rder001'
-down_revision = '9c4e2b7a51d3'
+down_revision = 'b11c1a1m0001'
 branch_labels = None
 depends_on = None
 
