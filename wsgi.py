@@ -38,6 +38,7 @@ from market import wiring as market_wiring
 from market.api import bp as market_api_bp
 from market.routes import bp as market_bp
 from market.search.cli import search_cli
+from orders.fulfilment_routes import bp as fulfilment_bp
 from orders.routes import bp as orders_bp
 from payments.routes import bp as payments_bp
 from payments.setup import configure_payments
@@ -103,6 +104,7 @@ def configure_blueprints(app: Flask) -> None:
              orders_bp, complaints_bp, reports_bp, payments_bp)
     for blueprint in pages:
         app.register_blueprint(blueprint)
+    app.register_blueprint(fulfilment_bp)  # orders: the supplier's queue and the inspector's checks
     for api in (catalog_api_bp, market_api_bp, registry_api_bp):
         csrf.exempt(api)  # the open API is read-only or stateless (validate); no cookies authorise it
         app.register_blueprint(api)
