@@ -427,12 +427,10 @@ SUPPLIER_ACTIONS = {
 }
 
 
-@pytest.mark.parametrize("state", list(OrderState))
-@pytest.mark.parametrize("action", sorted(SUPPLIER_ACTIONS))
+@pytest.mark.parametrize(("action", "state"), [(action, state) for action in sorted(SUPPLIER_ACTIONS)
+                                                for state in OrderState if state not in SUPPLIER_ACTIONS[action][0]])
 def test_every_supplier_action_in_a_wrong_state_is_refused_and_changes_nothing(client, world, action, state):
-    allowed, form = SUPPLIER_ACTIONS[action]
-    if state in allowed:
-        pytest.skip("allowed")
+    _allowed, form = SUPPLIER_ACTIONS[action]
     order = make_order(world, state)
     version, events = order.version_id, len(order.events)
     login(client, world.staff)
