@@ -38,6 +38,7 @@ from market import wiring as market_wiring
 from market.api import bp as market_api_bp
 from market.routes import bp as market_bp
 from market.search.cli import search_cli
+from orders.advisor_routes import bp as advisor_bp
 from orders.fulfilment_routes import bp as fulfilment_bp
 from orders.routes import bp as orders_bp
 from payments.routes import bp as payments_bp
@@ -101,7 +102,7 @@ def connect_packages() -> None:
 
 def configure_blueprints(app: Flask) -> None:
     pages = (main_bp, accounts_bp, admin_bp, suppliers_bp, catalog_bp, market_bp, registry_bp,
-             orders_bp, complaints_bp, reports_bp, payments_bp)
+             orders_bp, advisor_bp, complaints_bp, reports_bp, payments_bp)
     for blueprint in pages:
         app.register_blueprint(blueprint)
     app.register_blueprint(fulfilment_bp)  # orders: the supplier's queue and the inspector's checks

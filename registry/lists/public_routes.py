@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from catalog.models import TIER_ORDER
+from catalog.models import TIER_ORDER, DeviceType, Usage
 from core import nav
 from core.clock import today_shanghai
 from core.db import db
 from core.districts import all_districts
-from core.i18n import _l
+from core.i18n import _, _l
 from core.request_args import int_arg
 from registry.districts.subsidy import list_subsidies
 from registry.lists import queries
@@ -23,6 +23,24 @@ bp = Blueprint("public", __name__)
 
 nav.add("registry.public.districts", _l("区县目录清单"), public=True, order=10)
 nav.add("registry.public.announcements", _l("公告"), public=True, order=30)
+
+#: The filter links above a district's list: (device_type, usage) — what the requirement advisor links to.
+FILTER_OPTIONS = (("self_closing_valve", None, _l("安全自闭阀")),
+                  ("leak_alarm", "household", _l("家用燃气泄漏报警装置")),
+                  ("leak_alarm", "commercial", _l("商用燃气泄漏报警装置")))
+
+
+def filter_label(chosen: dict[str, str]):
+    """What a filter shows, in words: 家用燃气泄漏报警装置, 安全自闭阀, 商用 ..."""
+    device_type, usage = chosen.get("device_type"), chosen.get("usage")
+    for option_type, option_usage, label in FILTER_OPTIONS:
+        if (device_type, usage) == (option_type, option_usage):
+            return label
+    if device_type and usage:
+        return _("%(usage)s · %(device_type)s", usage=TITLES["usage"][Usage(usage)],
+                 device_type=TITLES["device_type"][DeviceType(device_type)])
+    return TITLES["device_type"][DeviceType(device_type)] if device_type else TITLES["usage"][Usage(usage)]
+
 
 @bp.context_processor
 def _titles():
@@ -41,15 +59,46 @@ def districts():
     return render_template("registry/districts.html", districts=all_districts(), current=queries.current_versions())
 
 
+def _list_filter() -> tuple[dict[str, str], list[str]]:
+    """The `device_type` / `usage` filter of a district list: known values, and the names of unknown ones.
+
+    Unknown values are ignored (the page says so); the answer depends on the query string only (cacheable).
+    """
+    chosen, ignored = {}, []
+    for name, allowed in (("device_type", {d.value for d in DeviceType}), ("usage", {u.value for u in Usage})):
+        value = (request.args.get(name) or "").strip()
+        if value in allowed:
+            chosen[name] = value
+        elif value:
+            ignored.append(name)
+    return chosen, ignored
+
+
+def filtered_suppliers(suppliers: list[dict], chosen: dict[str, str]) -> list[dict]:
+    """The snapshot's suppliers with only the products that match the filter; suppliers left empty drop out."""
+    if not chosen:
+        return suppliers
+    result = []
+    for supplier in suppliers:
+        products = [p for p in supplier.get("products", [])
+                    if all(p.get(name) == value for name, value in chosen.items())]
+        if products:
+            result.append(dict(supplier, products=products))
+    return result
+
+
 @bp.route("/districts/<code>")
 def district(code: str):
     district = _district_or_404(code)
     version = queries.current_version(district)
     notes = db.session.scalars(queries.announcements_query(district).limit(5)).all()
-    products = [p for s in version.suppliers for p in s.get("products", [])] if version else []
+    chosen, ignored = _list_filter()
+    suppliers = filtered_suppliers(version.suppliers, chosen) if version else []
+    products = [p for s in suppliers for p in s.get("products", [])]
     subsidies = list_subsidies(current_user, district.id, products, today_shanghai())
     return render_template("registry/district.html", district=district, version=version, announcements=notes,
-                           subsidies=subsidies)
+                           suppliers=suppliers, list_filter=chosen, ignored_filters=ignored, subsidies=subsidies,
+                           filter_options=FILTER_OPTIONS, filter_label=filter_label(chosen) if chosen else None)
 
 
 @bp.route("/districts/<code>/versions")
