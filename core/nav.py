@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.permissions import Role
@@ -16,16 +17,19 @@ class NavItem:
     roles: frozenset[Role] = field(default_factory=frozenset)
     public: bool = False
     order: int = 50
+    #: A further condition on the logged-in user (e.g. households only), or None.
+    only_if: Callable[[object], bool] | None = None
 
 
 _ITEMS: list[NavItem] = []
 
 
-def add(endpoint: str, label, *, roles: tuple[Role, ...] = (), public: bool = False, order: int = 50) -> None:
+def add(endpoint: str, label, *, roles: tuple[Role, ...] = (), public: bool = False, order: int = 50,
+        only_if: Callable[[object], bool] | None = None) -> None:
     """Register a menu entry (called at import time by a package's routes module)."""
     if any(item.endpoint == endpoint for item in _ITEMS):
         return
-    _ITEMS.append(NavItem(endpoint, label, frozenset(roles), public, order))
+    _ITEMS.append(NavItem(endpoint, label, frozenset(roles), public, order, only_if))
 
 
 def items_for(user) -> list[NavItem]:
@@ -33,7 +37,8 @@ def items_for(user) -> list[NavItem]:
     authenticated = getattr(user, "is_authenticated", False)
     visible = [
         item for item in _ITEMS
-        if item.public or (authenticated and any(user.has_role(role) for role in item.roles))
+        if item.public or (authenticated and any(user.has_role(role) for role in item.roles)
+                           and (item.only_if is None or item.only_if(user)))
     ]
     return sorted(visible, key=lambda item: (not item.public, item.order))
 

@@ -2,7 +2,7 @@
 
 Pure rules: no Flask, no database. The pages (orders.advisor_routes) turn the codes into words.
 
-What 附件1 二 says (渝安委〔2021〕156号):
+What 附件1 二 says (《重庆市深化燃气安全专项整治实施方案》, 渝府办发〔2021〕156号):
 - 新增用户全覆盖: new organisation users install a gas leak alarm; new households a self-closing valve, and
   in a building taller than 100 m also a leak alarm. Both are checked at gas connection acceptance
   (通气验收, 附件1 四(三)), so the deadline of a new user is "before the gas is connected".
@@ -112,6 +112,11 @@ class Situation:
             raise AdvisorInputError("category")
         elif self.category is None and not self.new_user:
             raise AdvisorInputError("category")
+
+    @property
+    def priority_household(self) -> bool:
+        """An old-community or hardship household: the deadline of 2022 and, once verified, a subsidy."""
+        return self.kind == HOUSEHOLD and self.category in PRIORITY_CATEGORIES
 
 
 @dataclass(frozen=True)

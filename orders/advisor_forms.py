@@ -6,7 +6,7 @@ from wtforms import RadioField, SelectField
 from wtforms.validators import InputRequired, Optional, StopValidation, ValidationError
 
 from core.districts import all_districts
-from core.forms import BaseForm
+from core.forms import BaseForm, choices
 from core.i18n import _l
 from orders import advisor
 
@@ -23,9 +23,20 @@ HEIGHTS = {"yes": True, "no": False, "unknown": None}
 UNKNOWN_CHOICE = _l("这个选项不在列表中，请从列表中选择。")
 
 
+def applies_to(kind: str):
+    """Validate the field only when the user said `kind` (the page hides it otherwise, so no error could be seen)."""
+
+    def check(form, field) -> None:
+        if form.kind.data != kind:
+            field.errors[:] = []
+            raise StopValidation()  # no message: stops the chain without an error
+
+    return check
+
+
 def listed_choice(_form, field) -> None:
     """Replaces WTForms' "Not a valid choice" by a message that says what to do (a hand-edited link)."""
-    if field.data not in (None, "") and field.data not in {str(value) for value, _label in field.choices}:
+    if field.data not in (None, "") and field.data not in {str(choice.value) for choice in field.choices}:
         raise StopValidation(UNKNOWN_CHOICE)
 
 
@@ -35,37 +46,40 @@ class AdvisorForm(BaseForm):
     class Meta:
         csrf = False  # a question, not a change: GET, bookmarkable
 
-    kind = RadioField(_l("您是"), choices=KIND_CHOICES, validate_choice=False,
+    kind = RadioField(_l("您是"), choices=choices(KIND_CHOICES), validate_choice=False,
                       validators=[listed_choice, InputRequired(_l("请选择居民用户或单位用户。"))])
-    organisation_kind = RadioField(_l("单位类型（单位用户填写）"), choices=ORGANISATION_KIND_CHOICES,
-                                   validate_choice=False, validators=[Optional(), listed_choice])
-    over_100m = RadioField(_l("所在建筑的高度"), choices=HEIGHT_CHOICES, default="unknown", validate_choice=False,
-                           validators=[listed_choice,
-                                       InputRequired(_l("请选择建筑高度，不清楚就选“不清楚”。"))])
-    gas_user = RadioField(_l("用气情况"), choices=GAS_USER_CHOICES, validate_choice=False,
+    organisation_kind = RadioField(_l("单位类型（单位用户填写）"), choices=choices(ORGANISATION_KIND_CHOICES),
+                                   validate_choice=False, validators=[applies_to(advisor.ORGANISATION), listed_choice])
+    #: Not answered counts as "不清楚" (a shared link may leave it out).
+    over_100m = RadioField(_l("所在建筑的高度"), choices=choices(HEIGHT_CHOICES), default="unknown",
+                           validate_choice=False, validators=[applies_to(advisor.HOUSEHOLD), listed_choice])
+    gas_user = RadioField(_l("用气情况"), choices=choices(GAS_USER_CHOICES), validate_choice=False,
                           validators=[listed_choice, InputRequired(_l("请选择已经在用气还是新开户。"))])
-    category = RadioField(_l("家庭类别（居民用户填写）"), choices=CATEGORY_CHOICES, validate_choice=False,
-                          validators=[Optional(), listed_choice],
-                          description=_l("老旧小区居民和困难群众须在 2022 年底前安装，并可申请补贴。"))
+    category = RadioField(_l("住户类别（居民用户填写）"), choices=choices(CATEGORY_CHOICES), validate_choice=False,
+                          validators=[applies_to(advisor.HOUSEHOLD), listed_choice],
+                          description=_l("它决定安装期限：老旧小区居民和生活困难群众须在 2022 年底前装好。"))
     district = SelectField(_l("您所在的区县"), validate_choice=False, validators=[Optional(), listed_choice],
                            description=_l("用来打开本区县公布的销售安装单位清单。"))
 
     def __init__(self, *args, locale: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.district.choices = [("", _l("请选择"))] + [(d.code, d.display_name(locale)) for d in all_districts()]
+        self.district.choices = choices([("", _l("请选择")),
+                                         *[(d.code, d.display_name(locale)) for d in all_districts()]])
 
-    def validate_kind(self, field):
-        if field.data == advisor.ORGANISATION and not self.organisation_kind.data:
+    # The inline validators run after applies_to and listed_choice: only for the kind they belong to, and
+    # only when the value is empty or listed.
+    def validate_organisation_kind(self, field):
+        if not field.data:
             raise ValidationError(_l("单位用户请选择单位类型。"))
 
     def validate_category(self, field):
-        if (self.kind.data == advisor.HOUSEHOLD and self.gas_user.data == "existing" and not field.data):
-            raise ValidationError(_l("已经在用气的居民用户请选择家庭类别：它决定安装期限。"))
+        if self.gas_user.data == "existing" and not field.data:
+            raise ValidationError(_l("已经在用气的居民用户请选择住户类别：它决定安装期限。"))
 
     def situation(self) -> advisor.Situation:
         """The validated answers as the rules' input."""
         household = self.kind.data == advisor.HOUSEHOLD
         return advisor.Situation(kind=self.kind.data,
                                  organisation_kind=None if household else self.organisation_kind.data,
-                                 over_100m=HEIGHTS[self.over_100m.data], new_user=self.gas_user.data == "new",
+                                 over_100m=HEIGHTS.get(self.over_100m.data), new_user=self.gas_user.data == "new",
                                  category=(self.category.data or None) if household else None)

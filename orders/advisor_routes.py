@@ -66,7 +66,7 @@ NOTE_TEXTS = {
     advisor.Note.other_organisation_covered: _l(
         "附件1 二 列举的是“餐饮、酒店、商场、学校、医院等”单位，"
         "其他使用管道天然气的单位同样适用。"),
-    advisor.Note.new_user_category_irrelevant: _l("新增用户不论家庭类别，都须在通气验收时装好。"),
+    advisor.Note.new_user_category_irrelevant: _l("新增用户不论住户类别，都须在通气验收时装好。"),
     advisor.Note.height_unknown: _l("如果不清楚楼高：大约 33 层以上的住宅一般超过 100 米，可以问物业。"),
     advisor.Note.no_alarm_below_100m: _l("楼高不超过 100 米的居民用户不要求安装燃气泄漏报警装置，可自愿加装。"),
 }
@@ -96,33 +96,43 @@ def device_links(advice: advisor.Advice, district_code: str | None) -> dict:
         args = {"device_type": r.device_type, "usage": r.usage}
         links[r.filter] = {
             "list": url_for("registry.public.district", code=district_code, **args) if district_code else None,
-            "search": url_for("market.search_page", district=district_code or "", **args)}
+            "search": url_for("market.search_page", district=district_code, **args)}
     return links
 
 
 def _profile_defaults(form: AdvisorForm) -> None:
-    """Prefill the form from a logged-in resident's profile (district, kind, building height)."""
+    """Prefill the form from a logged-in resident's profile (district, kind, building height, category)."""
     district = _home_district()
     if district is not None:
         form.district.data = district.code
     if current_user.is_authenticated and current_user.has_role(Role.resident):
+        form.gas_user.data = "existing"
         if current_user.resident_kind:
             form.kind.data = str(current_user.resident_kind)
         if current_user.organisation_kind:
             form.organisation_kind.data = str(current_user.organisation_kind)
-        height = getattr(current_user, "building_over_100m", None)
+        height = current_user.building_over_100m
         if height is not None:
             form.over_100m.data = "yes" if height else "no"
+        claim = _latest_claim(current_user)
+        if claim is not None and claim.status != ClaimStatus.rejected:
+            form.category.data = str(claim.category)
+
+
+#: The questions: when one of them is in the query string, the page answers (or says what is missing).
+QUESTIONS = ("kind", "organisation_kind", "over_100m", "gas_user", "category")
 
 
 @bp.get("/advisor")
 def advisor_page():
-    asked = "kind" in request.args
+    asked = any(name in request.args for name in QUESTIONS)
     form = AdvisorForm(formdata=request.args if asked else None, locale=_locale())
     advice = links = district = None
     resident = current_user.is_authenticated and current_user.has_role(Role.resident)
     if not asked:
         _profile_defaults(form)
+        if request.args.get("district") in {d.code for d in all_districts()}:
+            form.district.data = request.args["district"]  # a link from a district's page
     elif form.validate():
         installed = device_queries.installed_counts(current_user.id) if resident else {}
         advice = advisor.advise(form.situation(), installed, today=today_shanghai())
@@ -144,7 +154,7 @@ def profile_situation(user, claim: HouseholdCategoryClaim | None) -> advisor.Sit
         return advisor.Situation(kind=advisor.ORGANISATION, organisation_kind=str(user.organisation_kind or "other"),
                                  new_user=False)
     category = str(claim.category) if claim is not None and claim.status != ClaimStatus.rejected else "other"
-    return advisor.Situation(kind=advisor.HOUSEHOLD, over_100m=getattr(user, "building_over_100m", None),
+    return advisor.Situation(kind=advisor.HOUSEHOLD, over_100m=user.building_over_100m,
                              new_user=False, category=category)
 
 

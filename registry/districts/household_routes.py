@@ -26,7 +26,8 @@ PER_PAGE = 20
 #: The personal fields that the claim detail page shows unmasked.
 DETAIL_FIELDS = ("full_name", "address", "certificate_number")
 
-nav.add("registry.household.category", _l("我的住户类别"), roles=(Role.resident,), order=60)
+nav.add("registry.household.category", _l("我的住户类别"), roles=(Role.resident,), order=60,
+        only_if=lambda user: not user.is_organisation)  # household categories never apply to organisations
 nav.add("registry.household.official_claims", _l("住户类别核验"), roles=(Role.district_official, Role.regulator),
         order=65)
 

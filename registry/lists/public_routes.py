@@ -10,7 +10,7 @@ from core import nav
 from core.clock import today_shanghai
 from core.db import db
 from core.districts import all_districts
-from core.i18n import _, _l
+from core.i18n import _l
 from core.request_args import int_arg
 from registry.districts.subsidy import list_subsidies
 from registry.lists import queries
@@ -31,15 +31,11 @@ FILTER_OPTIONS = (("self_closing_valve", None, _l("安全自闭阀")),
 
 
 def filter_label(chosen: dict[str, str]):
-    """What a filter shows, in words: 家用燃气泄漏报警装置, 安全自闭阀, 商用 ..."""
-    device_type, usage = chosen.get("device_type"), chosen.get("usage")
+    """What a filter shows, in words: 安全自闭阀, 家用燃气泄漏报警装置, 燃气泄漏报警装置 ..."""
     for option_type, option_usage, label in FILTER_OPTIONS:
-        if (device_type, usage) == (option_type, option_usage):
+        if (chosen.get("device_type"), chosen.get("usage")) == (option_type, option_usage):
             return label
-    if device_type and usage:
-        return _("%(usage)s · %(device_type)s", usage=TITLES["usage"][Usage(usage)],
-                 device_type=TITLES["device_type"][DeviceType(device_type)])
-    return TITLES["device_type"][DeviceType(device_type)] if device_type else TITLES["usage"][Usage(usage)]
+    return TITLES["device_type"][DeviceType(chosen["device_type"])]
 
 
 @bp.context_processor
@@ -71,6 +67,11 @@ def _list_filter() -> tuple[dict[str, str], list[str]]:
             chosen[name] = value
         elif value:
             ignored.append(name)
+    # household / commercial tells alarms apart: a usage implies an alarm, and a valve has none
+    if chosen.get("device_type") == DeviceType.self_closing_valve and chosen.pop("usage", None):
+        ignored.append("usage")
+    elif "usage" in chosen:
+        chosen["device_type"] = DeviceType.leak_alarm.value
     return chosen, ignored
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from core.accounts.models import OrganisationKind
 from orders import advisor
-from orders.advisor import AdvisorInputError, Advice, Clause, DeadlineKind, Level, Note, Situation, Status
+from orders.advisor import Advice, AdvisorInputError, Clause, DeadlineKind, Level, Note, Situation, Status
 from registry.districts.models import HouseholdCategory
 
 TODAY = date(2026, 5, 1)
