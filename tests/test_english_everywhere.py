@@ -10,7 +10,7 @@ from core.accounts.models import User
 from core.db import db as _db
 from registry.lists.models import ListVersion
 from tests.conftest import login
-from tests.crawl import ROLES, page_urls
+from tests.crawl import EXAMPLE_PAGES, ROLES, page_urls
 
 CJK = re.compile(r"[\u3400-\u9fff\uff01-\uff5e\u3000-\u303f]+")
 PUNCTUATION = re.compile(r"[\uff01-\uff5e\u3000-\u303f]+")
@@ -46,8 +46,9 @@ def test_english_pages_show_no_untranslated_interface_text(app, client, db, demo
         login(client, user)
     data = _data_text()
     leaks = {}
-    for url in page_urls(app):
-        with client.get(url, query_string={"lang": "en"}, headers={"Accept-Language": "en"}) as response:
+    for url in page_urls(app) + EXAMPLE_PAGES:
+        english = url + ("&" if "?" in url else "?") + "lang=en"
+        with client.get(english, headers={"Accept-Language": "en"}) as response:
             if response.status_code != 200 or not response.mimetype.startswith("text/html"):
                 continue
             html = re.sub(r"<script.*?</script>", "", response.get_data(as_text=True), flags=re.S)

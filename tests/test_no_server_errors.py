@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.accounts.models import User
 from tests.conftest import login
-from tests.crawl import ROLES, page_urls
+from tests.crawl import EXAMPLE_PAGES, ROLES, page_urls
 
 JUNK_QUERY = ("?page=abc&per_page=-5&q=%22%28%2A%3A&tier=zzz&sort=bogus&district=xx&min_price=-1&max_price=abc"
               "&smart=maybe&kind=nope&device_type=x&usage=y&a=zz&b=1&ids=1,x,,9999999&from=2026-13-40&lang=xx")
@@ -23,8 +23,13 @@ def test_no_get_request_is_a_server_error(app, client, db, demo, email):
     if email:
         login(client, db.session.scalar(select(User).where(User.email == email)))
     failures = []
-    for url in page_urls(app):
-        queries = ("", JUNK_QUERY, HOSTILE_QUERY) if "999999" not in url and "NOPE" not in url else ("", JUNK_QUERY)
+    for url in page_urls(app) + EXAMPLE_PAGES:
+        if "?" in url:
+            queries = ("", "&" + JUNK_QUERY[1:], "&" + HOSTILE_QUERY[1:])
+        elif "999999" not in url and "NOPE" not in url:
+            queries = ("", JUNK_QUERY, HOSTILE_QUERY)
+        else:
+            queries = ("", JUNK_QUERY)
         for query in queries:
             with client.get(url + query) as response:  # downloads stream a file: close it
                 status = response.status_code
