@@ -169,6 +169,16 @@ class Advice:
     def outstanding_required(self) -> list[Requirement]:
         return [r for r in self.outstanding if r.required]
 
+    @property
+    def outstanding_certain(self) -> list[Requirement]:
+        """Required and still needed whatever the building's height."""
+        return [r for r in self.outstanding_required if not r.only_if_over_100m]
+
+    @property
+    def outstanding_if_over_100m(self) -> list[Requirement]:
+        """Required and still needed only if the building is taller than 100 m (the user does not know)."""
+        return [r for r in self.outstanding_required if r.only_if_over_100m]
+
 
 def _status(level: Level, deadline_kind: DeadlineKind, deadline: date | None, only_if: bool, have: int,
             today: date) -> Status:

@@ -26,6 +26,12 @@ def ask(client, **args) -> str:
     return response.get_data(as_text=True)
 
 
+def headline(page: str) -> str:
+    """The dashboard's "you still need …" heading, as text."""
+    found = re.search(r'<h2 class="h4" id="needs-title">(.*?)</h2>', page, re.S)
+    return " ".join(found.group(1).split()) if found else ""
+
+
 def answer(page: str) -> dict[tuple[str, str | None], str]:
     """(device_type, usage) → the card's status, as the answer's cards carry them."""
     cards = re.findall(r'<li class="card[^"]*" data-device-type="([a-z_]+)"(?: data-usage="([a-z]+)")?'
@@ -94,6 +100,15 @@ def test_household_not_knowing_its_height_is_told_when_the_alarm_applies(client)
     page = ask(client, **HOUSEHOLD, over_100m="unknown", category="registered_poor")
     assert answer(page) == {("self_closing_valve", None): "overdue", ("leak_alarm", "household"): "check_height"}
     assert "楼高超过 100 米才需要" in page and "可以问物业" in page
+    assert "您需要安装：安全自闭阀。 楼高超过 100 米的，还需要：家用燃气泄漏报警装置。" in page
+
+
+def test_a_conditional_alarm_alone_is_announced_as_conditional(client, as_user):
+    user = as_user(Role.resident)
+    device(user, "self_closing_valve")
+    page = ask(client, **HOUSEHOLD, over_100m="unknown", category="low_income")
+    assert "楼高超过 100 米的，您需要安装：家用燃气泄漏报警装置。" in page
+    assert "您需要安装：" not in page.replace("您需要安装：家用", "")
 
 
 def test_other_existing_household_is_encouraged_with_no_deadline_and_no_subsidy_text(client):
@@ -226,7 +241,7 @@ def test_household_dashboard_says_what_is_still_needed_and_lists_the_devices(cli
     valve = device(user, "self_closing_valve", state=DeviceState.offline)
     login(client, user)
     page = client.get("/dashboard").get_data(as_text=True)
-    assert "您还需要安装：家用燃气泄漏报警装置" in page
+    assert headline(page) == "您还需要安装：家用燃气泄漏报警装置"
     assert answer(page) == {("self_closing_valve", None): "installed", ("leak_alarm", "household"): "overdue"}
     assert valve.identifier in page and 'data-device-state="offline"' in page and "离线" in page
     assert 'href="/districts/500103?device_type=leak_alarm&amp;usage=household"' in page
@@ -240,8 +255,20 @@ def test_household_dashboard_without_claim_or_height_says_what_to_fill_in(client
     page = client.get("/dashboard").get_data(as_text=True)
     # no category: an "other" household, encouraged; height unknown: the alarm is conditional
     assert answer(page) == {("self_closing_valve", None): "encouraged", ("leak_alarm", "household"): "encouraged"}
+    assert "没有必须安装的装置，鼓励安装：安全自闭阀和家用燃气泄漏报警装置" in page
     assert "您还没有申报住户类别" in page and "您的账号还没有填写楼高" in page
     assert "还没有登记的设备" in page and "还没有订单" in page
+
+
+def test_household_of_unknown_height_is_told_the_alarm_is_conditional(client):
+    user = household()
+    claim(user, "low_income")
+    login(client, user)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert headline(page) == "您还需要安装：安全自闭阀"
+    device(user, "self_closing_valve")
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert headline(page) == "楼高超过 100 米的，您还需要安装：家用燃气泄漏报警装置"
 
 
 def test_a_rejected_claim_counts_as_other(client):
@@ -260,7 +287,7 @@ def test_household_with_everything_installed_is_thanked(client):
     device(user, "leak_alarm")
     login(client, user)
     page = client.get("/dashboard").get_data(as_text=True)
-    assert "要求的装置您都已安装，谢谢！" in page
+    assert headline(page) == "要求的装置您都已安装，谢谢！"
 
 
 def test_organisation_dashboard_needs_a_commercial_alarm_and_shows_no_household_text(client):
@@ -268,7 +295,7 @@ def test_organisation_dashboard_needs_a_commercial_alarm_and_shows_no_household_
     login(client, user)
     page = client.get("/dashboard").get_data(as_text=True)
     assert answer(page) == {("leak_alarm", "commercial"): "overdue"}
-    assert "您还需要安装：商用燃气泄漏报警装置" in page
+    assert headline(page) == "您还需要安装：商用燃气泄漏报警装置"
     assert 'href="/districts/500103?device_type=leak_alarm&amp;usage=commercial"' in page
     assert "补贴" not in page and "住户类别" not in page and "/household/category" not in page
     assert 'href="/orders"' in page
@@ -285,4 +312,4 @@ def test_dashboard_in_english(client):
     user = organisation(locale="en")
     login(client, user)
     page = client.get("/dashboard?lang=en").get_data(as_text=True)
-    assert "You still need to install: commercial gas leak alarm" in page
+    assert headline(page) == "You still need to install: commercial gas leak alarm"

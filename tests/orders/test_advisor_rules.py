@@ -114,6 +114,14 @@ def test_outstanding_required_leaves_out_encouraged_and_installed():
     assert [r.filter for r in advice.outstanding_required] == [("leak_alarm", "household")]
 
 
+def test_an_alarm_of_unknown_height_is_outstanding_only_conditionally():
+    advice = advisor.advise(Situation(advisor.HOUSEHOLD, category="low_income"), today=TODAY)
+    assert [r.filter for r in advice.outstanding_certain] == [("self_closing_valve", None)]
+    assert [r.filter for r in advice.outstanding_if_over_100m] == [("leak_alarm", "household")]
+    known = advisor.advise(Situation(advisor.HOUSEHOLD, over_100m=True, category="low_income"), today=TODAY)
+    assert len(known.outstanding_certain) == 2 and known.outstanding_if_over_100m == []
+
+
 def test_negative_or_missing_counts_count_as_none():
     advice = advisor.advise(Situation(advisor.ORGANISATION, organisation_kind="hotel"), {"leak_alarm": -3},
                             today=TODAY)
