@@ -38,7 +38,9 @@ from market import wiring as market_wiring
 from market.api import bp as market_api_bp
 from market.routes import bp as market_bp
 from market.search.cli import search_cli
+from orders import payment_events
 from orders.advisor_routes import bp as advisor_bp
+from orders.cli import orders_cli
 from orders.fulfilment_routes import bp as fulfilment_bp
 from orders.routes import bp as orders_bp
 from payments.routes import bp as payments_bp
@@ -98,6 +100,7 @@ def connect_packages() -> None:
     listeners.connect()  # registry reacts to catalog signals (invalid products leave lists)
     market_wiring.connect()  # the search index follows products and listings (outbox applied after commit)
     registry_home.register()  # published districts and the latest announcements on the home page
+    payment_events.connect()  # orders become paid / refunded from the provider's verified events
 
 
 def configure_blueprints(app: Flask) -> None:
@@ -117,6 +120,7 @@ def configure_cli(app: Flask) -> None:
     app.cli.add_command(catalog_cli.catalog_cli)
     app.cli.add_command(registry_cli.registry_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(orders_cli)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no accounts yet.")

@@ -78,6 +78,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "PRICE_MONITOR_THRESHOLD_PERCENT": 20,
         "CERTIFICATE_EXPIRY_WARNING_DAYS": 60,
+        # Orders (SPEC 3.3): an unpaid order is canceled after this many hours; an installation the resident
+        # has not confirmed is confirmed automatically after this many days (flask --app wsgi orders sweep).
+        "ORDER_PAYMENT_TIMEOUT_HOURS": int(_env("ORDER_PAYMENT_TIMEOUT_HOURS", "24")),
+        "ORDER_AUTO_CONFIRM_DAYS": int(_env("ORDER_AUTO_CONFIRM_DAYS", "7")),
+        #: How far ahead a resident may ask for an installation date.
+        "ORDER_MAX_PREFERRED_DAYS": int(_env("ORDER_MAX_PREFERRED_DAYS", "90")),
     }
     cfg.update(overrides)
     cfg["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(cfg["SQLALCHEMY_DATABASE_URI"])

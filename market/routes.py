@@ -129,7 +129,7 @@ def product_page(product_id: int):
                            feature_labels=FEATURE_LABELS, device_titles=DEVICE_TYPE_TITLES,
                            tier_titles=TIER_TITLES, usage_titles=USAGE_TITLES, kind_titles=CERTIFICATE_KIND_TITLES,
                            certificate_state=compare.certificate_state, today=today_shanghai(),
-                           in_compare=product_id in compare.session_ids(session),
+                           in_compare=product_id in compare.session_ids(session), home_code=_home_district_code(),
                            compare_count=len(compare.session_ids(session)))
 
 
@@ -139,13 +139,15 @@ def compare_page():
     ids, message = compare.parse_ids(raw) if raw is not None else (compare.session_ids(session), None)
     if message:
         flash(message, "warning")
-    products, _districts = compare.listed_products(ids)
+    products, districts = compare.listed_products(ids)
     if len(products) < len(ids):
         flash(_("有 %(n)s 个产品不存在或已不在公布的目录清单上，已略去。", n=len(ids) - len(products)), "warning")
     table = None
     if len(products) >= compare.MIN_COMPARE:
         table = compare.build_comparison(products, current_user, _home_district_code())
-    return render_template("market/compare.html", products=products, table=table,
+    home = _home_district_code()
+    order_codes = {p.id: ([home] if home in districts.get(p.id, []) else districts.get(p.id, [])) for p in products}
+    return render_template("market/compare.html", products=products, table=table, order_codes=order_codes,
                            session_ids=compare.session_ids(session), max_compare=compare.MAX_COMPARE)
 
 

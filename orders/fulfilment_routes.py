@@ -29,7 +29,9 @@ from orders.fulfilment_forms import (
     InstallForm,
     SupplierOrderFilterForm,
 )
+from orders.forms import SupplierCancelForm
 from orders.models import INSPECTION_RESULT_TITLES, ORDER_STATE_TITLES, InspectionResult, Order, OrderState
+from orders.paying import cancel_order, request_refund
 from suppliers.queries import staff_supplier_id
 
 bp = Blueprint("fulfilment", __name__)
@@ -271,3 +273,25 @@ def inspection(order_id: int):
                            device_state_titles=DEVICE_STATE_TITLES, mask_address=mask_address,
                            mask_name=mask_name, mask_phone=mask_phone, event_text=event_text,
                            can_record=order.state == S.confirmed), status
+
+
+@bp.route("/supplier/orders/<int:order_id>/cancel", methods=["POST"])
+@require_role(Role.supplier)
+def supplier_cancel(order_id: int):
+    """The supplier cancels a paid order before installation, with a reason the resident sees; the payment
+    is refunded in full."""
+    order, supplier_id = _supplier_order(order_id)
+    form = SupplierCancelForm()
+    if order.state not in (S.paid, S.scheduled):
+        flash(_("只有已付款、尚未安装的订单可以由安装单位取消。"), "danger")
+        return redirect(url_for("fulfilment.supplier_order", order_id=order.id), code=303)
+    status = _run(form, lambda: cancel_order(order, actor=current_user, reason=form.reason.data, by_supplier=True))
+    if status is not None:
+        if form.reason.errors:
+            flash(form.reason.errors[0], "danger")
+        return _render_order(order, supplier_id, status=status)
+    if order.paid_fen > 0:
+        request_refund(order, actor=current_user)
+        db.session.commit()
+    flash(_("订单已取消，已通知用户；已付款项将全额退回。"), "success")
+    return redirect(url_for("fulfilment.supplier_order", order_id=order.id), code=303)

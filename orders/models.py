@@ -328,6 +328,8 @@ class OrderPayment(db.Model):
     payment_intent_id: Mapped[str | None] = mapped_column(String(255))
     #: The provider's decline code of the last failure (card_declined, insufficient_funds ...).
     failure_code: Mapped[str | None] = mapped_column(String(100))
+    #: The refund of this payment when it was one too many (a second payment of a paid order).
+    refund_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now_utc)
 
     order: Mapped[Order] = relationship(back_populates="payments")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from core.db import db
 from orders.models import Order, OrderState
 
 
@@ -13,3 +14,10 @@ def resident_orders(user, *, state: OrderState | None = None):
     if state is not None:
         query = query.where(Order.state == state)
     return query
+
+
+def resident_state_counts(user) -> dict[str, int]:
+    """state → number of the resident's orders in it."""
+    rows = db.session.execute(select(Order.state, func.count()).where(Order.resident_id == user.id)
+                              .group_by(Order.state))
+    return {str(state): count for state, count in rows}

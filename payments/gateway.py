@@ -53,6 +53,7 @@ import stripe
 from flask import current_app, has_request_context, request
 
 from core.config import ConfigError
+from payments.stub.inprocess import EmbeddedStubClient
 from payments.stub.mount import embedded_api_base
 
 stripe.enable_telemetry = False
@@ -145,7 +146,7 @@ def _client(base: str | None = None) -> Iterator[stripe.StripeClient]:
     """A StripeClient on the API base whose HTTP connections are closed afterwards."""
     config = current_app.config
     base = base or api_base()
-    http = stripe.RequestsClient()
+    http = _http_client()
     try:
         yield stripe.StripeClient(
             config.get("STRIPE_API_KEY") or DEFAULT_API_KEY,
@@ -157,6 +158,15 @@ def _client(base: str | None = None) -> Iterator[stripe.StripeClient]:
         raise _payment_error(exc) from exc
     finally:
         http.close()
+
+
+def _http_client() -> stripe.HTTPClient:
+    """The embedded stub (no STRIPE_API_BASE) is called in process: a worker never waits on its own server;
+    any other provider over HTTP."""
+    stub = current_app.extensions.get("stripe_stub_app")
+    if stub is not None and not current_app.config.get("STRIPE_API_BASE"):
+        return EmbeddedStubClient(stub, current_app.extensions.get("stripe_stub_prefix", "/_stripe"))
+    return stripe.RequestsClient()
 
 
 def _payment_error(exc: stripe.StripeError) -> PaymentError:
