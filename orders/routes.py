@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -46,7 +46,7 @@ nav.add("orders.my_orders", _l("我的订单"), roles=(Role.resident,), order=12
 S = OrderState
 #: What the resident does (or waits for) next, by state.
 RESIDENT_NEXT = {
-    S.pending_payment: _l("请在 24 小时内付款，超时订单会自动取消。"),
+    S.pending_payment: _l("请在下单后 %(hours)s 小时内付款，超时订单会自动取消。"),
     S.paid: _l("已付款。安装单位会尽快联系您预约上门时间。"),
     S.scheduled: _l("已预约上门安装，请按约定时间在家。"),
     S.installed: _l("已安装。请检查设备，确认无误后点“确认安装”。"),
@@ -248,7 +248,10 @@ def detail(order_id: int):
     return render_template(
         "orders/detail.html", order=order, resident=resident, personal=_personal(order, supplier_id),
         supplier_staff=order.is_supplier_staff(current_user, supplier_id),
-        inspector=order.can_inspect(current_user), titles=ORDER_STATE_TITLES, next_text=RESIDENT_NEXT[order.state],
+        inspector=order.can_inspect(current_user), titles=ORDER_STATE_TITLES,
+        next_text=str(RESIDENT_NEXT[order.state]) % {"hours": current_app.config["ORDER_PAYMENT_TIMEOUT_HOURS"]}
+        if order.state == S.pending_payment else RESIDENT_NEXT[order.state],
+        confirm_days=current_app.config["ORDER_AUTO_CONFIRM_DAYS"],
         devices=order_devices(order.id), carrier_titles=CARRIER_TITLES, device_state_titles=DEVICE_STATE_TITLES,
         result_titles=INSPECTION_RESULT_TITLES, event_text=event_text, cancel_form=CancelForm(),
         tier_titles=TIER_TITLES, device_titles=DEVICE_TYPE_TITLES,
