@@ -8,6 +8,7 @@ leave the order exactly as it was.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -25,6 +26,7 @@ from orders.models import (
     CANCELABLE,
     FINAL_STATES,
     INSTALLED_STATES,
+    ORDER_STATE_TITLES,
     Inspection,
     InspectionResult,
     Order,
@@ -32,6 +34,7 @@ from orders.models import (
     OrderState,
 )
 from orders.services import STATE_TIME, transition
+from tests.conftest import login
 from tests.orders.fulfil_helpers import FEE_FEN, UNIT_FEN, S, make_order, make_world
 
 PAIRS = [(before, after) for before in OrderState for after in OrderState]
@@ -253,3 +256,43 @@ def test_a_failed_inspection_without_notes_and_a_line_of_no_units_are_refused(wo
     with pytest.raises(IntegrityError) as caught:
         db.session.execute(text("UPDATE order_line SET quantity = 0 WHERE order_id = :id"), {"id": order.id})
     assert "ck_order_line_quantity_range" in str(caught.value.orig)
+
+
+# The pages refuse a move the table does not allow ----------------------------------------------------------
+
+#: The resident's and the supplier's buttons that change the state, and the states they work in.
+PAGE_ACTIONS = {
+    "/orders/{id}/cancel": ("resident", CANCELABLE, {"reason": "不需要了"}),
+    "/orders/{id}/confirm": ("resident", {S.installed}, {}),
+    "/orders/{id}/pay": ("resident", {S.pending_payment}, {}),
+    "/supplier/orders/{id}/cancel": ("staff", {S.paid, S.scheduled}, {"reason": "缺货"}),
+}
+WRONG_STATE = [(url, state) for url, (_who, states, _form) in PAGE_ACTIONS.items() for state in OrderState
+               if state not in states]
+
+
+@pytest.mark.parametrize(("url", "state"), WRONG_STATE, ids=[f"{u}:{s}" for u, s in WRONG_STATE])
+def test_a_button_pressed_in_a_state_that_does_not_allow_it_changes_nothing(client, world, url, state):
+    who, _states, form = PAGE_ACTIONS[url]
+    order = make_order(world, state)
+    unchanged = _snapshot(order)
+    login(client, getattr(world, who))
+
+    response = client.post(url.format(id=order.id), data=form)
+
+    assert response.status_code == 303
+    assert _snapshot(order) == unchanged
+    page = client.get(response.location).get_data(as_text=True)
+    [message] = re.findall(r'class="alert alert-\w+ alert-dismissible[^>]*>\s*(.*?)\s*<button', page, re.S)
+    assert message == _why_not(url, state)
+
+
+def _why_not(url: str, state: OrderState) -> str:
+    """What the page must say: the truth about the order's state (a canceled order was never "installed")."""
+    if url == "/orders/{id}/cancel":
+        return "订单已安装，不能再取消。如有问题请联系安装单位或投诉。" if state in INSTALLED_STATES else "订单已取消。"
+    if url == "/orders/{id}/confirm":
+        return f"订单当前状态为“{ORDER_STATE_TITLES[state]}”，不能变为“{ORDER_STATE_TITLES[S.confirmed]}”。"
+    if url == "/orders/{id}/pay":
+        return "这个订单现在不需要付款。"
+    return "只有已付款、尚未安装的订单可以由安装单位取消。"
