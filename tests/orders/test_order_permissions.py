@@ -26,7 +26,7 @@ from tests.orders.fulfil_helpers import S, make_order, make_world
 
 #: The viewers, in the order of the matrix's columns.
 ACTORS = ("anonymous", "resident", "other_resident", "staff", "other_staff", "official", "other_official",
-          "inspector", "other_inspector", "regulator")
+          "inspector", "other_inspector", "regulator", "admin")
 PREFIXES = ("/orders", "/supplier/orders", "/inspections")
 #: The district of the published list /orders/new is tried with (the orders themselves are in 500103).
 LIST_DISTRICT = "500106"
@@ -79,36 +79,37 @@ def _ordered(_order, user, stub):
     return _paying_started(new, user, stub)
 
 
-R404 = (404,) * 8
-F403 = (403,) * 2
-#              anonymous resident other_res  staff  other_staff official other_off inspector other_insp regulator
+R404 = (404,) * 9  # everyone but the resident
+F403 = (403,) * 2  # the two residents
+# Columns: anonymous, resident, other_resident, staff, other_staff, official, other_official, inspector,
+# other_inspector, regulator, admin.
 MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/orders"): Row(S.confirmed, (LOGIN, SHOWN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN,
-                                          HIDDEN)),
-    ("GET", "/orders/new"): Row(S.confirmed, (LOGIN, OK, OK, *(403,) * 7), listed=True),
-    ("POST", "/orders/new"): Row(S.confirmed, (LOGIN, DONE, DONE, *(403,) * 7), listed=True, stub=True,
+                                          HIDDEN, HIDDEN)),
+    ("GET", "/orders/new"): Row(S.confirmed, (LOGIN, OK, OK, *(403,) * 8), listed=True),
+    ("POST", "/orders/new"): Row(S.confirmed, (LOGIN, DONE, DONE, *(403,) * 8), listed=True, stub=True,
                                  done=_ordered),
     ("GET", "/orders/<int:order_id>"): Row(S.confirmed, (LOGIN, SHOWN, 404, SHOWN, 404, SHOWN, 404, SHOWN, 404,
-                                                         SHOWN)),
+                                                         SHOWN, 404)),
     ("GET", "/orders/<int:order_id>/receipt"): Row(S.confirmed, (LOGIN, SHOWN, 404, SHOWN, 404, SHOWN, 404, SHOWN,
-                                                                 404, SHOWN)),
+                                                                 404, SHOWN, 404)),
     ("POST", "/orders/<int:order_id>/pay"): Row(S.pending_payment, (LOGIN, DONE, *R404), stub=True,
                                                 done=_paying_started),
     ("POST", "/orders/<int:order_id>/cancel"): Row(S.pending_payment, (LOGIN, DONE, *R404),
                                                    form=lambda: {"reason": "不需要了"}, done=_state_is(S.canceled)),
     ("POST", "/orders/<int:order_id>/confirm"): Row(S.installed, (LOGIN, DONE, *R404), done=_state_is(S.confirmed)),
-    ("GET", "/supplier/orders"): Row(S.paid, (LOGIN, *F403, SHOWN, HIDDEN, *(403,) * 5)),
-    ("GET", "/supplier/orders/<int:order_id>"): Row(S.paid, (LOGIN, *F403, SHOWN, 404, *(403,) * 5)),
-    ("POST", "/supplier/orders/<int:order_id>/schedule"): Row(S.paid, (LOGIN, *F403, DONE, 404, *(403,) * 5),
+    ("GET", "/supplier/orders"): Row(S.paid, (LOGIN, *F403, SHOWN, HIDDEN, *(403,) * 6)),
+    ("GET", "/supplier/orders/<int:order_id>"): Row(S.paid, (LOGIN, *F403, SHOWN, 404, *(403,) * 6)),
+    ("POST", "/supplier/orders/<int:order_id>/schedule"): Row(S.paid, (LOGIN, *F403, DONE, 404, *(403,) * 6),
                                                               form=_appointment, done=_state_is(S.scheduled)),
-    ("POST", "/supplier/orders/<int:order_id>/install"): Row(S.scheduled, (LOGIN, *F403, DONE, 404, *(403,) * 5),
+    ("POST", "/supplier/orders/<int:order_id>/install"): Row(S.scheduled, (LOGIN, *F403, DONE, 404, *(403,) * 6),
                                                              form=_installation, done=_state_is(S.installed)),
-    ("POST", "/supplier/orders/<int:order_id>/cancel"): Row(S.paid, (LOGIN, *F403, DONE, 404, *(403,) * 5),
+    ("POST", "/supplier/orders/<int:order_id>/cancel"): Row(S.paid, (LOGIN, *F403, DONE, 404, *(403,) * 6),
                                                             form=lambda: {"reason": "该型号缺货，无法按期安装"},
                                                             done=_state_is(S.canceled)),
-    ("GET", "/inspections"): Row(S.confirmed, (LOGIN, *(403,) * 6, SHOWN, HIDDEN, 403)),
-    ("GET", "/inspections/<int:order_id>"): Row(S.confirmed, (LOGIN, *(403,) * 6, SHOWN, 404, 403)),
-    ("POST", "/inspections/<int:order_id>"): Row(S.confirmed, (LOGIN, *(403,) * 6, DONE, 404, 403),
+    ("GET", "/inspections"): Row(S.confirmed, (LOGIN, *(403,) * 6, SHOWN, HIDDEN, 403, 403)),
+    ("GET", "/inspections/<int:order_id>"): Row(S.confirmed, (LOGIN, *(403,) * 6, SHOWN, 404, 403, 403)),
+    ("POST", "/inspections/<int:order_id>"): Row(S.confirmed, (LOGIN, *(403,) * 6, DONE, 404, 403, 403),
                                                  form=lambda: {"result": "passed", "notes": ""},
                                                  done=_state_is(S.inspected)),
 }
@@ -127,7 +128,7 @@ def _people(world) -> dict:
             "staff": world.staff, "other_staff": world.other_staff,
             "official": world.official, "other_official": make_user(Role.district_official, districts=("500105",)),
             "inspector": world.inspector, "other_inspector": world.other_inspector,
-            "regulator": make_user(Role.regulator)}
+            "regulator": make_user(Role.regulator), "admin": make_user(Role.admin)}
 
 
 def _snapshot(order: Order) -> dict:
