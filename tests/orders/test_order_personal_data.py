@@ -16,6 +16,7 @@ from core.notifications import Notification
 from core.permissions import Role
 from core.personal_data import VIEWED, mask_address, mask_name
 from orders.models import INSTALLED_STATES, Order, OrderEvent, OrderState
+from orders.paying import cancel_order
 from tests.conftest import login, make_user
 from tests.orders import order_helpers
 from tests.orders.fulfil_helpers import S, make_order, make_world
@@ -153,3 +154,16 @@ def test_an_order_placed_through_the_form_keeps_its_contact_out_of_logs_timeline
     for plain in ("较场口 9 号", "2 单元 301", "赵六一", "13912345678"):
         assert all(plain not in line for line in written), plain
     assert [v.actor_id for v in _views()] == [shop.official.id]
+
+
+@pytest.mark.parametrize(("who", "url"), [("regulator", "/orders/{id}"), ("inspector", "/orders/{id}"),
+                                          ("inspector", "/inspections/{id}")])
+def test_a_masked_page_does_not_name_the_resident_in_the_timeline(client, world, who, url):
+    order = make_order(world, S.pending_payment)
+    cancel_order(order, actor=world.resident, reason=None)  # a timeline entry made by the resident
+    db.session.commit()
+    login(client, make_user(Role.regulator) if who == "regulator" else world.inspector)
+    html = _page(client, url, order)
+    assert world.resident.display_name not in html and "订单已取消" in html
+    login(client, world.staff)  # who may see the contact sees who did what
+    assert world.resident.display_name in _page(client, url.replace("/inspections/", "/orders/"), order)
