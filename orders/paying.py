@@ -109,6 +109,8 @@ def cancel_order(order: Order, *, actor, reason: str | None, by_supplier: bool =
     and then calls `request_refund` (so that no provider call holds the database), and the order becomes
     `refunded` on the refund's webhook. The supplier must give a reason, which the resident sees. `actor` None is the sweep, which
     closes the open payment pages itself (`close_payments` False)."""
+    if order.state in (S.canceled, S.refunded):  # canceled already (another tab, the sweep): say so
+        raise DomainError(_("订单已取消。"), code="not_cancelable")
     if order.state not in CANCELABLE:
         raise DomainError(_("订单已安装，不能再取消。如有问题请联系安装单位或投诉。"), code="not_cancelable")
     if by_supplier and not (reason or "").strip():
@@ -145,8 +147,9 @@ def request_refund(order: Order, *, actor) -> bool:
 
 def confirm_order(order: Order, *, actor) -> None:
     """The resident confirms the installation (or the sweep after ORDER_AUTO_CONFIRM_DAYS, actor None)."""
-    if actor is not None and not order.can_confirm(actor):
+    if actor is not None and not order.is_resident(actor):
         raise NotAllowed(_("只有下单的用户可以在安装后确认。"))
+    # the resident, in a state other than installed: transition() says which state the order is in
     message = N_("用户确认安装完成") if actor is not None else N_("用户 %(days)s 天内未确认，系统自动确认安装")
     transition(order, S.confirmed, actor=actor, message=message,
                params={"days": current_app.config["ORDER_AUTO_CONFIRM_DAYS"]}, told=("inspectors",))

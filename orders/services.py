@@ -58,6 +58,8 @@ def transition(order: Order, to: OrderState, *, actor, message: str, params: dic
     column = STATE_TIME.get(to)
     if column is not None:
         setattr(order, column, now)
+    if to == S.refunded and order.canceled_at is None:  # refunded straight from paid/scheduled: canceled too
+        order.canceled_at = now
     if to == S.scheduled:  # a reopened installation: the inspection and confirmation start again
         order.installed_at = order.confirmed_at = None
     record_event(order, message, actor=actor, params=params, note=note, from_state=before, to_state=to)
