@@ -91,7 +91,7 @@ SCENARIOS = (
              ("张秀英", "13800138000"), S.refunded, reason="下单重复了，已在另一个订单购买自闭阀。"),
     Scenario("resident.poor@demo.local", "500103", 1, VALVE_LOW, 1, "化龙桥街道", "渝中区化龙桥街道红岩村 12 号 1-3",
              ("刘德福", "13608312345"), S.scheduled),
-    Scenario("resident.lowincome@demo.local", "500103", 2, VALVE_MID, 1, "七星岗街道",
+    Scenario("resident.lowincome@demo.local", "500103", 2, VALVE_LOW, 1, "七星岗街道",
              "渝中区七星岗街道中山一路 45 号 6-2", ("周桂兰", "13752236789"), S.confirmed),
     Scenario("resident.lowincome@demo.local", "500103", 3, ALARM_MID, 1, "七星岗街道",
              "渝中区七星岗街道中山一路 45 号 6-2", ("周桂兰", "13752236789"), S.scheduled,
