@@ -38,6 +38,7 @@ from market import wiring as market_wiring
 from market.api import bp as market_api_bp
 from market.routes import bp as market_bp
 from market.search.cli import search_cli
+from orders import demo as orders_demo
 from orders import payment_events
 from orders.advisor_routes import bp as advisor_bp
 from orders.cli import orders_cli
@@ -58,7 +59,7 @@ from suppliers.routes import bp as suppliers_bp
 
 #: Demo data, lowest layer first; each step is idempotent.
 DEMO_STEPS = (core_demo.seed, suppliers_demo.seed, catalog_demo.seed, registry_demo.seed,
-              household_demo.seed)
+              household_demo.seed, orders_demo.seed)
 
 
 def create_app(config: dict | None = None) -> Flask:
