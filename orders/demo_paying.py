@@ -154,10 +154,19 @@ def demo_provider() -> Iterator[DemoProvider]:
         stack.callback(server.close)
         key = (app.config.get("STRIPE_API_KEY") or DEFAULT_API_KEY) if embedded else THROWAWAY_KEY
         overrides = {"STRIPE_API_BASE": server.url, "STRIPE_API_KEY": key, "STRIPE_MAX_NETWORK_RETRIES": 0}
-        saved = {name: app.config.get(name) for name in overrides}
+        saved = {name: app.config[name] for name in overrides if name in app.config}
         app.config.update(overrides)
-        stack.callback(app.config.update, saved)
+        stack.callback(_restore, app.config, overrides, saved)
         stack.enter_context(app.test_request_context("/", base_url=server_origin(app)))
         provider = DemoProvider(server.url, key)
         stack.callback(provider.close)
         yield provider
+
+
+def _restore(config, overrides: dict, saved: dict) -> None:
+    """Put the settings back as they were: a setting that was not there is removed again."""
+    for name in overrides:
+        if name in saved:
+            config[name] = saved[name]
+        else:
+            config.pop(name, None)

@@ -29,14 +29,16 @@ class OrderForm(BaseForm):
                            validators=[InputRequired(message=_l("请选择安装地址所在的街道（乡镇）。"))])
     community = SelectField(_l("老旧小区"), coerce=optional_int, validators=[Optional()],
                             description=_l("老旧小区住户请选择所在小区；其他用户不用选。"))
-    address = StringField(_l("详细地址"), validators=[DataRequired(message=_l("请填写详细地址（路、门牌号、楼栋、单元、房号）。")),
-                                                   Length(min=4, max=200, message=_l("详细地址应为 4 到 200 个字。"))],
+    address = StringField(_l("详细地址"),
+                          validators=[DataRequired(message=_l("请填写详细地址（路、门牌号、楼栋、单元、房号）。")),
+                                      Length(min=4, max=200, message=_l("详细地址应为 4 到 200 个字。"))],
                           filters=[strip_filter], render_kw={"autocomplete": "street-address"},
                           description=_l("路、门牌号、楼栋、单元和房号，方便安装人员上门。"))
     contact_name = StringField(_l("联系人"), validators=[DataRequired(message=_l("请填写联系人姓名。")),
                                                       Length(max=50, message=_l("联系人姓名最多 50 个字。"))],
                                filters=[strip_filter], render_kw={"autocomplete": "name"})
-    contact_phone = StringField(_l("联系电话"), validators=[DataRequired(message=_l("请填写联系电话。")), mobile_number],
+    contact_phone = StringField(_l("联系电话"),
+                                validators=[DataRequired(message=_l("请填写联系电话。")), mobile_number],
                                 filters=[strip_filter], render_kw={"autocomplete": "tel", "inputmode": "tel"})
     building_over_100m = BooleanField(_l("所在建筑高度超过 100 米"),
                                       description=_l("超过 100 米的高层住宅还必须安装家用燃气泄漏报警器。"))

@@ -83,7 +83,8 @@ def install_order(order: Order, *, actor, installed_at: datetime, devices: list[
     installed_at = as_utc(installed_at).astimezone(UTC)
     if installed_at > now_utc() + INSTALL_CLOCK_SLACK:
         raise DomainError(_("安装时间不能晚于现在。"), field="installed_date")
-    if order.paid_at is not None and installed_at < as_utc(order.paid_at):
+    # the form takes minutes: an installation recorded in the minute of the payment is not "before" it
+    if order.paid_at is not None and installed_at < as_utc(order.paid_at).replace(second=0, microsecond=0):
         raise DomainError(_("安装时间不能早于订单支付时间（%(paid)s）。", paid=shown_time(order.paid_at)),
                           field="installed_date")
     line = order.lines[0]

@@ -22,6 +22,7 @@ from core.request_args import parse_day, parse_int
 from devices.models import CARRIER_TITLES, DEVICE_STATE_TITLES, DeviceState
 from devices.queries import order_devices, supplier_devices
 from orders import fulfilment, fulfilment_queries
+from orders.forms import SupplierCancelForm
 from orders.fulfilment_forms import (
     AppointmentForm,
     InspectionFilterForm,
@@ -29,7 +30,6 @@ from orders.fulfilment_forms import (
     InstallForm,
     SupplierOrderFilterForm,
 )
-from orders.forms import SupplierCancelForm
 from orders.models import INSPECTION_RESULT_TITLES, ORDER_STATE_TITLES, InspectionResult, Order, OrderState
 from orders.paying import cancel_order, request_refund
 from suppliers.queries import staff_supplier_id

@@ -11,8 +11,8 @@ from __future__ import annotations
 from flask import current_app, url_for
 
 from core import audit
-from core.errors import DomainError, NotAllowed
 from core.db import db
+from core.errors import DomainError, NotAllowed
 from core.i18n import N_, _
 from orders.models import CANCELABLE, Order, OrderPayment, OrderState, PaymentStatus
 from orders.services import record_event, transition
@@ -107,8 +107,8 @@ def cancel_order(order: Order, *, actor, reason: str | None, by_supplier: bool =
                  message: str | None = None, close_payments: bool = True) -> None:
     """Cancel before installation. A paid order is then refunded in full: the caller commits the cancellation
     and then calls `request_refund` (so that no provider call holds the database), and the order becomes
-    `refunded` on the refund's webhook. The supplier must give a reason, which the resident sees. `actor` None is the sweep, which
-    closes the open payment pages itself (`close_payments` False)."""
+    `refunded` on the refund's webhook. The supplier must give a reason, which the resident sees. `actor` None
+    is the sweep, which closes the open payment pages itself (`close_payments` False)."""
     if order.state in (S.canceled, S.refunded):  # canceled already (another tab, the sweep): say so
         raise DomainError(_("订单已取消。"), code="not_cancelable")
     if order.state not in CANCELABLE:

@@ -82,7 +82,8 @@ def on_checkout_completed(_sender, event: dict[str, Any], **_kw) -> None:
     if order.state == S.canceled and order.paid_fen == 0 and matches:
         # paid on a page opened before the order was canceled: take it in, then give it back
         order.paid_fen, order.payment_intent_id = amount, intent
-        record_event(order, N_("订单取消后收到付款 %(amount)s，系统已自动申请全额退款"), params={"amount": _yuan(amount)})
+        record_event(order, N_("订单取消后收到付款 %(amount)s，系统已自动申请全额退款"),
+                     params={"amount": _yuan(amount)})
         audit.record(None, "order.late_payment", order, extra={"amount_fen": amount, "payment_intent": intent})
         request_refund(order, actor=None)
         return

@@ -17,8 +17,8 @@ from core.accounts.models import User
 from core.clock import today_shanghai
 from core.db import db
 from core.errors import DomainError, NotAllowed
-from core.i18n import N_, _
 from core.forms import format_yuan
+from core.i18n import N_, _
 from core.permissions import Role
 from orders.models import Order, OrderLine, OrderState
 from orders.pricing import MAX_QUANTITY, Offer, Quote, quote

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -34,12 +34,21 @@ from orders.fulfilment_routes import CONFLICT, PERSONAL_FIELDS, event_text
 from orders.models import INSPECTION_RESULT_TITLES, ORDER_STATE_TITLES, Order, OrderState
 from orders.paying import PaymentUnavailable, cancel_order, confirm_order, request_refund, start_payment
 from orders.placing import OrderDetails, may_order, needs_community, place_order
+from payments import gateway
 from registry.districts.household_queries import claim_in_force, communities_of, pending_claim
 from registry.districts.models import Township
 from registry.lists import queries as list_queries
 from suppliers.queries import staff_supplier_id
 
 bp = Blueprint("orders", __name__)
+
+
+@bp.after_request
+def _checkout_may_answer_forms(response):
+    """The order form and the pay buttons are answered by a redirect to the provider's hosted checkout."""
+    if response.mimetype == "text/html":
+        g.csp_form_targets = (*g.get("csp_form_targets", ()), *gateway.checkout_origins())
+    return response
 
 nav.add("orders.my_orders", _l("我的订单"), roles=(Role.resident,), order=12)
 

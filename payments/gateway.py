@@ -151,13 +151,34 @@ def _client(base: str | None = None) -> Iterator[stripe.StripeClient]:
         yield stripe.StripeClient(
             config.get("STRIPE_API_KEY") or DEFAULT_API_KEY,
             base_addresses={"api": base},
-            max_network_retries=int(config.get("STRIPE_MAX_NETWORK_RETRIES", DEFAULT_MAX_NETWORK_RETRIES)),
+            max_network_retries=_network_retries(config.get("STRIPE_MAX_NETWORK_RETRIES")),
             http_client=http,
         )
     except stripe.StripeError as exc:
         raise _payment_error(exc) from exc
     finally:
         http.close()
+
+
+def checkout_origins() -> tuple[str, ...]:
+    """Origins the hosted checkout page may be on, for the CSP form-action of pages whose form is answered by a
+    redirect to it: STRIPE_CHECKOUT_ORIGIN when set; Stripe's checkout for Stripe's API; a standalone stub's
+    own origin; none for the embedded stub (this server's own origin)."""
+    config = current_app.config
+    if config.get("STRIPE_CHECKOUT_ORIGIN"):
+        return tuple(config["STRIPE_CHECKOUT_ORIGIN"].split())
+    base = config.get("STRIPE_API_BASE")
+    if not base:
+        return ()
+    parts = urlsplit(base)
+    if parts.hostname == "api.stripe.com":
+        return ("https://checkout.stripe.com",)
+    return (f"{parts.scheme}://{parts.netloc}",) if parts.scheme in ("http", "https") and parts.netloc else ()
+
+
+def _network_retries(value) -> int:
+    """STRIPE_MAX_NETWORK_RETRIES, the default when unset (None or empty)."""
+    return DEFAULT_MAX_NETWORK_RETRIES if value in (None, "") else int(value)
 
 
 def _http_client() -> stripe.HTTPClient:

@@ -17,7 +17,8 @@ import pytest
 import requests
 import stripe
 
-from payments.stub import create_app as create_stub, shutdown
+from payments.stub import create_app as create_stub
+from payments.stub import shutdown
 from payments.stub.delivery import sign
 from payments.stub.state import stub_state
 from tests.payments.conftest import LiveServer, stub_config

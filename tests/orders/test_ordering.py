@@ -158,7 +158,8 @@ def test_an_old_community_household_must_name_its_community(client, world, payin
     user = household(category="old_community", community=world.community)
     login(client, user)
     html = client.get(order_url(world)).get_data(as_text=True)
-    assert re.search(rf'<option[^>]*selected[^>]*value="{world.community.id}"|<option[^>]*value="{world.community.id}"[^>]*selected', html)
+    chosen = world.community.id
+    assert re.search(rf'<option[^>]*selected[^>]*value="{chosen}"|<option[^>]*value="{chosen}"[^>]*selected', html)
     assert client.post(order_url(world), data=form(world)).status_code == 400
     assert client.post(order_url(world), data=form(world, community=str(world.community.id))).status_code == 303
     assert orders_of(user)[0].community_id == world.community.id
