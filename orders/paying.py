@@ -64,7 +64,7 @@ def start_payment(order: Order, *, actor) -> str:
         if status.paid:
             raise DomainError(_("您已付款，支付平台正在确认，请稍候刷新页面。"), code="already_paid")
         if status.status == "open":
-            return current.checkout_url
+            return gateway.checkout_url_for_payer(current.checkout_url)
         current.status = PaymentStatus.expired
     attempt = order.payment_attempts + 1
     try:

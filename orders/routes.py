@@ -161,7 +161,7 @@ def _go_pay(order: Order):
         current = order.payments[-1] if order and order.payments else None
         if current is None:
             abort(409)
-        return redirect(current.checkout_url, code=303)
+        return redirect(gateway.checkout_url_for_payer(current.checkout_url), code=303)
     except PaymentUnavailable as exc:
         db.session.rollback()
         flash(exc.message, "warning")

@@ -239,6 +239,15 @@ def create_checkout_session(
     return CheckoutResult(id=session.id, url=_for_this_browser(session.url, base))
 
 
+def checkout_url_for_payer(url: str) -> str:
+    """A hosted page URL recorded earlier, as the current payer's browser reaches it (the embedded stub's page
+    on the origin of this request; other providers' URLs unchanged)."""
+    try:
+        return _for_this_browser(url, api_base())
+    except PaymentError:
+        return url
+
+
 def _for_this_browser(url: str, base: str) -> str:
     """The embedded stub's hosted page on the origin the payer's browser uses (the server itself may have
     called the stub at another address of the same server, e.g. its socket's); other URLs unchanged."""
