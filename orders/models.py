@@ -223,12 +223,6 @@ class Order(TimestampMixin, db.Model):
                 or user.is_official_of(self.district_id)
                 or (user.is_inspector_of(self.district_id) and self.state in INSTALLED_STATES))
 
-    def can_cancel(self, user) -> bool:
-        return self.is_resident(user) and self.state in CANCELABLE
-
-    def can_confirm(self, user) -> bool:
-        return self.is_resident(user) and self.state == OrderState.installed
-
     def can_pay(self, user) -> bool:
         return self.is_resident(user) and self.payable
 

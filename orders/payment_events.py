@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 from core import audit
-from core.clock import now_utc
 from core.db import db
 from core.i18n import N_
 from orders.models import Order, OrderPayment, OrderState, PaymentStatus
@@ -142,8 +141,6 @@ def on_charge_refunded(_sender, event: dict[str, Any], **_kw) -> None:
         transition(order, S.refunded, actor=None, message=N_("退款 %(amount)s 已退回付款账户"),
                    params={"amount": _yuan(order.refunded_fen)})
     elif order.state in (S.paid, S.scheduled):  # refunded at the provider without a cancellation here
-        order.canceled_at = now_utc()
-        order.cancel_reason = order.cancel_reason or None
         transition(order, S.refunded, actor=None, message=N_("支付平台已全额退款 %(amount)s，订单随之取消"),
                    params={"amount": _yuan(order.refunded_fen)})
     else:

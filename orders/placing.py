@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from core import audit
 from core.accounts.models import User
-from core.clock import today_shanghai
+from core.clock import now_utc, today_shanghai
 from core.db import db
 from core.errors import DomainError, NotAllowed
 from core.forms import format_yuan
@@ -85,6 +85,20 @@ def _lock_household(user) -> None:
     serialises writers already."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
+#: A second identical submission within this time (a double click, a reload) opens the first order instead.
+RESUBMIT_WINDOW = timedelta(minutes=10)
+
+
+def recent_duplicate(user, offer: Offer, details: OrderDetails) -> Order | None:
+    """The same household's same order placed moments ago and still unpaid."""
+    candidates = db.session.scalars(select(Order).where(
+        Order.resident_id == user.id, Order.district_id == offer.district.id,
+        Order.state == OrderState.pending_payment, Order.created_at >= now_utc() - RESUBMIT_WINDOW)).all()
+    return next((order for order in candidates
+                 if order.lines and order.lines[0].product_id == offer.product_id
+                 and order.lines[0].quantity == details.quantity and order.address == details.address), None)
 
 
 def place_order(user, offer: Offer, details: OrderDetails, *, shown_token: str | None = None) -> Order:

@@ -129,7 +129,7 @@ class Quote:
     @property
     def subsidy_fen(self) -> int:
         """One unit is subsidised, never more than it costs."""
-        return self.unit_subsidy_fen if self.quantity >= 1 else 0
+        return self.unit_subsidy_fen
 
     @property
     def amount_fen(self) -> int:

@@ -6,8 +6,6 @@ Addresses and field names are the contract of SPEC 3.3. Prices come only from th
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
@@ -33,7 +31,7 @@ from orders.forms import CancelForm, OrderForm
 from orders.fulfilment_routes import CONFLICT, PERSONAL_FIELDS, event_text
 from orders.models import INSPECTION_RESULT_TITLES, ORDER_STATE_TITLES, Order, OrderState
 from orders.paying import PaymentUnavailable, cancel_order, confirm_order, request_refund, start_payment
-from orders.placing import OrderDetails, may_order, needs_community, place_order
+from orders.placing import OrderDetails, may_order, needs_community, place_order, recent_duplicate
 from payments import gateway
 from registry.districts.household_queries import claim_in_force, communities_of, pending_claim
 from registry.districts.models import Township
@@ -64,8 +62,6 @@ RESIDENT_NEXT = {
     S.canceled: _l("订单已取消。"),
     S.refunded: _l("订单已取消，款项已退回您的付款账户。"),
 }
-#: A second identical submission within this time (a double click) opens the first order instead.
-RESUBMIT_WINDOW = timedelta(minutes=10)
 
 
 # Helpers ------------------------------------------------------------------------------------------------
@@ -132,20 +128,6 @@ def _render_form(form: OrderForm, district, offer, *, status: int = 200):
         community_required=needs_community(current_user, district.id),
         device_titles=DEVICE_TYPE_TITLES, tier_titles=TIER_TITLES, locale=str(get_locale()))
     return page, status
-
-
-def _recent_duplicate(offer, details: OrderDetails) -> Order | None:
-    """The same resident's same order placed moments ago and still unpaid (a double click, a reload)."""
-    since = now_utc() - RESUBMIT_WINDOW
-    candidates = db.session.scalars(select(Order).where(
-        Order.resident_id == current_user.id, Order.district_id == offer.district.id,
-        Order.state == S.pending_payment, Order.created_at >= since)).all()
-    for order in candidates:
-        line = order.lines[0] if order.lines else None
-        if (line is not None and line.product_id == offer.product_id and line.quantity == details.quantity
-                and order.address == details.address):
-            return order
-    return None
 
 
 def _go_pay(order: Order):
@@ -218,7 +200,7 @@ def new():
                            community_id=form.community.data, address=form.address.data,
                            contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
                            building_over_100m=bool(form.building_over_100m.data), preferred_date=form.preferred_day())
-    duplicate = _recent_duplicate(offer, details)
+    duplicate = recent_duplicate(current_user, offer, details)
     if duplicate is not None:
         flash(_("这个订单刚才已经提交过了，请直接付款。"), "info")
         return _go_pay(duplicate)

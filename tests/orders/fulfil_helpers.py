@@ -112,3 +112,9 @@ def installed_order(world: World, *identifiers: str, confirmed: bool = False) ->
         order.state, order.confirmed_at = S.confirmed, now_utc()
     db.session.commit()
     return order
+
+
+def reload(order: Order) -> Order:
+    """The order as the database has it now (another request or worker may have changed it)."""
+    db.session.expire_all()
+    return db.session.get(Order, order.id)

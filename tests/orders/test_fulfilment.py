@@ -20,7 +20,7 @@ from devices.services import DeviceInput
 from orders import fulfilment
 from orders.models import InspectionResult, Order, OrderState
 from tests.conftest import login, make_user
-from tests.orders.fulfil_helpers import S, inputs, installed_order, make_order, make_world
+from tests.orders.fulfil_helpers import S, inputs, installed_order, make_order, make_world, reload
 from tests.suppliers.factories import make_staff
 from tests.test_english_everywhere import ALLOWED, CJK, _data_text, html_text
 
@@ -29,10 +29,6 @@ from tests.test_english_everywhere import ALLOWED, CJK, _data_text, html_text
 def world():
     return make_world()
 
-
-def _reload(order: Order) -> Order:
-    db.session.expire_all()
-    return db.session.get(Order, order.id)
 
 
 def _actions(order: Order) -> list[str]:
@@ -79,7 +75,7 @@ def test_scheduling_a_paid_order_sets_the_appointment_and_tells_resident_and_sup
     when = now_utc() + timedelta(days=2)
     fulfilment.schedule_order(order, actor=world.staff, appointment_at=when, note="上午九点")
     db.session.commit()
-    order = _reload(order)
+    order = reload(order)
     assert order.state == S.scheduled and abs(order.appointment_at.replace(tzinfo=None)
                                               - when.replace(tzinfo=None)) < timedelta(seconds=1)
     assert order.appointment_note == "上午九点"
@@ -95,7 +91,7 @@ def test_rescheduling_changes_the_time_without_a_state_change_and_tells_both(wor
     later = now_utc() + timedelta(days=5)
     fulfilment.schedule_order(order, actor=world.staff, appointment_at=later, note="用户要求改期")
     db.session.commit()
-    order = _reload(order)
+    order = reload(order)
     assert order.state == S.scheduled
     [event] = order.events[events_before:]
     assert event.from_state is None and event.to_state is None and event.params["when"] in event.message % event.params
@@ -130,7 +126,7 @@ def test_installation_registers_each_device_for_the_household(world):
                              devices=[DeviceInput("88.118.8/gs-2026-000001", "passive", "SN0001"),
                                       DeviceInput("88.118.8/GS-2026-000002", "active", "SN0002")])
     db.session.commit()
-    order = _reload(order)
+    order = reload(order)
     assert order.state == S.installed
     assert abs(order.installed_at.replace(tzinfo=None) - at.replace(tzinfo=None)) < timedelta(seconds=1)
     devices = _devices(order)
@@ -155,7 +151,7 @@ def test_installation_needs_exactly_one_device_per_unit(world, count):
                                  devices=inputs(*[f"GS-2026-{i:06d}" for i in range(count)]))
     assert caught.value.field == "devices"
     db.session.rollback()
-    assert _reload(order).state == S.scheduled and _devices(order) == []
+    assert reload(order).state == S.scheduled and _devices(order) == []
 
 
 @pytest.mark.parametrize(("device", "field"), [
@@ -180,7 +176,7 @@ def test_an_identifier_registered_anywhere_in_the_city_is_refused(world):
                                  devices=inputs("GS-2026-000001", "gs-2026-777777"))
     assert caught.value.field == "devices-1-identifier" and "GS-2026-777777" in caught.value.message
     db.session.rollback()
-    assert _reload(order).state == S.scheduled and _devices(order) == []
+    assert reload(order).state == S.scheduled and _devices(order) == []
 
 
 def test_the_same_identifier_twice_in_one_order_is_refused(world):
@@ -213,7 +209,7 @@ def test_a_passed_inspection_makes_the_order_inspected_and_tells_everyone(world)
     order = installed_order(world, "GS-2026-000010", confirmed=True)
     fulfilment.record_inspection(order, actor=world.inspector, passed=True, notes="阀门动作正常")
     db.session.commit()
-    order = _reload(order)
+    order = reload(order)
     assert order.state == S.inspected and order.inspected_at is not None
     [inspection] = order.inspections
     assert inspection.result == InspectionResult.passed and inspection.inspector_id == world.inspector.id
@@ -234,7 +230,7 @@ def test_a_failed_inspection_reopens_the_installation_and_the_same_devices_can_b
     order = installed_order(world, "GS-2026-000020", "GS-2026-000021", confirmed=True)
     fulfilment.record_inspection(order, actor=world.inspector, passed=False, notes="阀门安装位置离灶具过近，需移位")
     db.session.commit()
-    order = _reload(order)
+    order = reload(order)
     assert order.state == S.scheduled and order.installed_at is None and order.confirmed_at is None
     assert order.inspections[-1].result == InspectionResult.failed
     assert order.events[-1].note == "阀门安装位置离灶具过近，需移位"
@@ -246,7 +242,7 @@ def test_a_failed_inspection_reopens_the_installation_and_the_same_devices_can_b
                              devices=[DeviceInput("GS-2026-000020", "passive", "SN-NEW-1"),
                                       DeviceInput("GS-2026-000021", "active", "SN-000021")])
     db.session.commit()
-    order = _reload(order)
+    order = reload(order)
     assert order.state == S.installed
     devices = _devices(order)
     assert len(devices) == 2 and [d.serial for d in devices] == ["SN-NEW-1", "SN-000021"]
@@ -255,8 +251,8 @@ def test_a_failed_inspection_reopens_the_installation_and_the_same_devices_can_b
     db.session.commit()
     fulfilment.record_inspection(order, actor=world.inspector, passed=True, notes="")
     db.session.commit()
-    assert _reload(order).state == S.inspected
-    assert [i.result for i in _reload(order).inspections] == [InspectionResult.failed, InspectionResult.passed]
+    assert reload(order).state == S.inspected
+    assert [i.result for i in reload(order).inspections] == [InspectionResult.failed, InspectionResult.passed]
 
 
 def test_only_an_inspector_of_the_orders_district_may_inspect(world):
@@ -264,7 +260,7 @@ def test_only_an_inspector_of_the_orders_district_may_inspect(world):
     for actor in (world.other_inspector, world.staff, world.official):
         with pytest.raises(NotAllowed):
             fulfilment.record_inspection(order, actor=actor, passed=True, notes="")
-    assert _reload(order).state == S.confirmed and _reload(order).inspections == []
+    assert reload(order).state == S.confirmed and reload(order).inspections == []
 
 
 def test_an_installation_the_resident_has_not_confirmed_cannot_be_inspected(world):
@@ -364,11 +360,11 @@ def test_schedule_and_install_through_the_pages(client, world):
     response = client.post(f"/supplier/orders/{order.id}/schedule", data=_appointment_form(when))
     assert response.status_code == 302
     assert "已预约上门时间" in _text(client.get(response.location))
-    assert _reload(order).state == S.scheduled
+    assert reload(order).state == S.scheduled
     response = client.post(f"/supplier/orders/{order.id}/install",
                            data=_install_form([("88.118.8/GS-0001", "active", "SN-A1")]))
     assert response.status_code == 302
-    assert _reload(order).state == S.installed and [d.identifier for d in _devices(order)] == ["88.118.8/GS-0001"]
+    assert reload(order).state == S.installed and [d.identifier for d in _devices(order)] == ["88.118.8/GS-0001"]
 
 
 def test_a_refused_device_is_shown_next_to_its_field_and_nothing_is_kept(client, world):
@@ -381,7 +377,7 @@ def test_a_refused_device_is_shown_next_to_its_field_and_nothing_is_kept(client,
     assert response.status_code == 400
     assert re.search(r'id="devices-1-identifier-error"[^>]*>[^<]*全市唯一', html)
     assert 'value="GS-2026-000001"' in html  # what the installer typed is kept
-    assert _reload(order).state == S.scheduled and _devices(order) == []
+    assert reload(order).state == S.scheduled and _devices(order) == []
 
 
 def test_an_incomplete_installation_form_is_refused_with_field_errors(client, world):
@@ -397,7 +393,7 @@ def test_an_incomplete_installation_form_is_refused_with_field_errors(client, wo
     response = client.post(f"/supplier/orders/{order.id}/install",
                            data=_install_form([("GS-2026-000001", "passive", "SN1")]))
     assert response.status_code == 400 and "本订单共 2 台设备" in _text(response)
-    assert _reload(order).state == S.scheduled
+    assert reload(order).state == S.scheduled
 
 
 @pytest.mark.parametrize("data", [
@@ -410,7 +406,7 @@ def test_a_bad_appointment_is_refused_with_a_message(client, world, data):
     login(client, world.staff)
     response = client.post(f"/supplier/orders/{order.id}/schedule", data=data)
     assert response.status_code == 400 and 'aria-invalid="true"' in _text(response)
-    assert _reload(order).state == S.paid
+    assert reload(order).state == S.paid
 
 
 def test_an_appointment_in_the_past_through_the_page_names_the_field(client, world):
@@ -436,7 +432,7 @@ def test_every_supplier_action_in_a_wrong_state_is_refused_and_changes_nothing(c
     login(client, world.staff)
     response = client.post(f"/supplier/orders/{order.id}/{action}", data=form())
     assert response.status_code == 409 and "不能变为" in _text(response)
-    order = _reload(order)
+    order = reload(order)
     assert order.state == state and order.version_id == version and len(order.events) == events
     assert _devices(order) == [] and _actions(order) == []
 
@@ -461,7 +457,7 @@ def test_a_concurrent_change_gives_a_clear_message_and_keeps_nothing(client, wor
     response = client.post(f"/supplier/orders/{order.id}/schedule",
                            data=_appointment_form(now_utc() + timedelta(days=1)))
     assert response.status_code == 409 and "该订单刚被他人修改" in _text(response)
-    order = _reload(order)
+    order = reload(order)
     assert order.state == S.paid and order.appointment_note == "另一位员工刚改过" and _actions(order) == []
 
 
@@ -500,7 +496,7 @@ def test_the_inspection_page_records_a_pass_through_the_form(client, world):
     assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "personal_data.viewed",
                                                        AuditEntry.actor_id == world.inspector.id)).all()
     response = client.post(f"/inspections/{order.id}", data={"result": "passed", "notes": ""})
-    assert response.status_code == 302 and _reload(order).state == S.inspected
+    assert response.status_code == 302 and reload(order).state == S.inspected
     assert order.number in _text(client.get("/inspections"))  # among the recent inspections
 
 
@@ -509,9 +505,9 @@ def test_a_failed_check_without_notes_is_refused_on_the_page(client, world):
     login(client, world.inspector)
     response = client.post(f"/inspections/{order.id}", data={"result": "failed", "notes": ""})
     assert response.status_code == 400 and "验收不合格时必须填写意见" in _text(response)
-    assert _reload(order).state == S.confirmed and _reload(order).inspections == []
+    assert reload(order).state == S.confirmed and reload(order).inspections == []
     response = client.post(f"/inspections/{order.id}", data={"result": "failed", "notes": "报警器未固定"})
-    assert response.status_code == 302 and _reload(order).state == S.scheduled
+    assert response.status_code == 302 and reload(order).state == S.scheduled
     login(client, world.staff)
     html = _text(client.get(f"/supplier/orders/{order.id}"))
     assert "报警器未固定" in html and "验收不合格：整改后重新安装" in html
@@ -523,14 +519,14 @@ def test_inspecting_an_order_that_is_not_confirmed_is_refused(client, world, sta
     login(client, world.inspector)
     response = client.post(f"/inspections/{order.id}", data={"result": "passed", "notes": ""})
     assert response.status_code == 409
-    assert _reload(order).state == state and _reload(order).inspections == []
+    assert reload(order).state == state and reload(order).inspections == []
 
 
 def test_an_unknown_result_is_refused(client, world):
     order = make_order(world, S.confirmed)
     login(client, world.inspector)
     response = client.post(f"/inspections/{order.id}", data={"result": "maybe", "notes": "x"})
-    assert response.status_code == 400 and _reload(order).state == S.confirmed
+    assert response.status_code == 400 and reload(order).state == S.confirmed
 
 
 # Who may see what ------------------------------------------------------------------------------------------
@@ -570,7 +566,7 @@ def test_permission_matrix_over_every_fulfilment_url(client, world, who):
         if expected == 302:
             assert "/login" in response.location
         assert order.number not in _text(response)  # never another company's or district's order
-    order = _reload(order)
+    order = reload(order)
     assert order.state == order_state and order.inspections == []
     assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "personal_data.viewed")).all() == []
 

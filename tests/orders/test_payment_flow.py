@@ -9,6 +9,7 @@ from orders.models import Order, OrderState, PaymentStatus
 from orders.sweep import sweep
 from tests.conftest import login
 from tests.orders.conftest import deliver_all, pay_on_page, post_event
+from tests.orders.fulfil_helpers import reload
 from tests.orders.order_helpers import form, household, listed, order_url, orders_of
 
 S = OrderState
@@ -26,10 +27,6 @@ def place(client, world, user=None, **changes) -> tuple[Order, str]:
     assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
     return orders_of(user)[-1], answer.headers["Location"]
 
-
-def reload(order: Order) -> Order:
-    db.session.expire_all()
-    return db.session.get(Order, order.id)
 
 
 def test_paid_only_from_the_webhook_never_from_the_redirect(client, world, paying):

@@ -35,7 +35,7 @@ from orders.models import (
 )
 from orders.services import STATE_TIME, transition
 from tests.conftest import login
-from tests.orders.fulfil_helpers import FEE_FEN, UNIT_FEN, S, make_order, make_world
+from tests.orders.fulfil_helpers import FEE_FEN, UNIT_FEN, S, make_order, make_world, reload
 
 PAIRS = [(before, after) for before in OrderState for after in OrderState]
 ALLOWED_PAIRS = [pair for pair in PAIRS if pair[1] in ALLOWED[pair[0]]]
@@ -53,10 +53,6 @@ def _ids(pairs):
 def world():
     return make_world()
 
-
-def _reload(order: Order) -> Order:
-    db.session.expire_all()
-    return db.session.get(Order, order.id)
 
 
 def _count(model, *where) -> int:
@@ -124,7 +120,7 @@ def test_an_allowed_transition_changes_stamps_records_audits_and_tells_everyone(
     transition(order, after, actor=world.staff, message=MESSAGE, params={"number": order.number, "state": "x"})
     db.session.commit()
 
-    order = _reload(order)
+    order = reload(order)
     assert order.state == after and order.version_id == version + 1
     column = STATE_TIME.get(after)
     if column is not None:
@@ -152,7 +148,7 @@ def test_an_allowed_transition_changes_stamps_records_audits_and_tells_everyone(
 
 
 def _snapshot(order: Order) -> dict:
-    order = _reload(order)
+    order = reload(order)
     return {"state": order.state, "version": order.version_id, "events": len(order.events),
             "times": {c: getattr(order, c) for c in TIME_COLUMNS},
             "audit": _count(AuditEntry), "inbox": _count(Notification)}
@@ -162,7 +158,7 @@ def _snapshot(order: Order) -> dict:
 def test_a_forbidden_transition_is_refused_and_changes_nothing(world, before, after):
     order = make_order(world, before)
     unchanged = _snapshot(order)
-    order = _reload(order)
+    order = reload(order)
 
     with pytest.raises(InvalidTransition) as caught:
         transition(order, after, actor=world.staff, message=MESSAGE)
@@ -209,7 +205,7 @@ def test_the_database_refuses_an_impossible_order(world, constraint, state, chan
         db.session.execute(text(f"UPDATE purchase_order SET {change} WHERE id = :id"), {"id": order.id})  # noqa: S608
     assert f"ck_purchase_order_{constraint}" in str(caught.value.orig)
     db.session.rollback()
-    order = _reload(order)
+    order = reload(order)
     assert order.state == state and order.version_id == version
 
 
