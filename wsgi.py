@@ -7,6 +7,7 @@ from flask import Flask
 
 # Every package's models are imported here so that the metadata is complete.
 import catalog.models  # noqa: F401
+import complaints.models  # noqa: F401
 import core.audit  # noqa: F401
 import core.audit_anchor  # noqa: F401 - moves the audit head anchor after each commit
 import core.notifications  # noqa: F401
@@ -22,6 +23,7 @@ from catalog import cli as catalog_cli
 from catalog import demo as catalog_demo
 from catalog.api import bp as catalog_api_bp
 from catalog.routes import bp as catalog_bp
+from complaints.cli import complaints_cli
 from complaints.routes import bp as complaints_bp
 from core import cli as core_cli
 from core import demo as core_demo
@@ -122,6 +124,7 @@ def configure_cli(app: Flask) -> None:
     app.cli.add_command(registry_cli.registry_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(orders_cli)
+    app.cli.add_command(complaints_cli)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no accounts yet.")

@@ -76,7 +76,23 @@ def load_config(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env_name == "production",
         "WTF_CSRF_TIME_LIMIT": None,
-        "PRICE_MONITOR_THRESHOLD_PERCENT": 20,
+        # Complaints (SPEC 3.6; SAMR Order 121 of 2026): deadlines, counted in working days where the rule says so.
+        "COMPLAINT_ACCEPT_WORKING_DAYS": int(_env("COMPLAINT_ACCEPT_WORKING_DAYS", "7")),
+        "COMPLAINT_MEDIATION_DAYS": int(_env("COMPLAINT_MEDIATION_DAYS", "60")),
+        "REPORT_CHECK_WORKING_DAYS": int(_env("REPORT_CHECK_WORKING_DAYS", "15")),
+        "CASE_DECISION_DAYS": int(_env("CASE_DECISION_DAYS", "90")),
+        "CASE_DUE_SOON_WORKING_DAYS": int(_env("CASE_DUE_SOON_WORKING_DAYS", "2")),
+        "CASE_REOPEN_DAYS": int(_env("CASE_REOPEN_DAYS", "30")),
+        #: The anonymous report form: requests per address, and the least seconds between showing and posting.
+        "REPORT_RATE_LIMIT": _env("REPORT_RATE_LIMIT", "5 per hour;20 per day"),
+        "REPORT_MIN_FILL_SECONDS": int(_env("REPORT_MIN_FILL_SECONDS", "3")),
+        # The price monitor (flask --app wsgi complaints price-monitor).
+        "PRICE_MONITOR_THRESHOLD_PERCENT": int(_env("PRICE_MONITOR_THRESHOLD_PERCENT", "20")),
+        "PRICE_MONITOR_RAISE_PERCENT": int(_env("PRICE_MONITOR_RAISE_PERCENT", "15")),
+        "PRICE_MONITOR_RAISE_WINDOW_DAYS": int(_env("PRICE_MONITOR_RAISE_WINDOW_DAYS", "30")),
+        "PRICE_MONITOR_CONCERT_SUPPLIERS": int(_env("PRICE_MONITOR_CONCERT_SUPPLIERS", "3")),
+        "PRICE_MONITOR_CONCERT_TOLERANCE_PERCENT": int(_env("PRICE_MONITOR_CONCERT_TOLERANCE_PERCENT", "1")),
+        "PRICE_MONITOR_CONCERT_WINDOW_DAYS": int(_env("PRICE_MONITOR_CONCERT_WINDOW_DAYS", "7")),
         "CERTIFICATE_EXPIRY_WARNING_DAYS": 60,
         # Orders (SPEC 3.3): an unpaid order is canceled after this many hours; an installation the resident
         # has not confirmed is confirmed automatically after this many days (flask --app wsgi orders sweep).

@@ -162,6 +162,10 @@ class Order(TimestampMixin, db.Model):
     #: Why the order was canceled (the supplier's reason is required and shown to the resident).
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     canceled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    #: The supplier was delisted or barred while this paid order waited for installation: the resident is offered
+    #: a refund or another supplier (SPEC 3.6), with the case number behind it.
+    supplier_withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    supplier_withdrawn_case: Mapped[str | None] = mapped_column(String(20))
 
     resident = relationship("User", foreign_keys=[resident_id])
     district = relationship("District")

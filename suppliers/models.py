@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from datetime import date
 
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import User
@@ -88,6 +89,8 @@ class Supplier(TimestampMixin, db.Model):
     status: Mapped[SupplierStatus] = enum_column(
         SupplierStatus, "supplier_status", default=SupplierStatus.registered
     )
+    #: A blacklisted company may not apply to solicitations up to and including this day (SPEC 3.6).
+    blacklisted_until: Mapped[date | None] = mapped_column(Date)
 
     memberships: Mapped[list[SupplierStaff]] = relationship(
         back_populates="supplier", cascade="all, delete-orphan", lazy="selectin", order_by="SupplierStaff.user_id"
@@ -178,3 +181,16 @@ class SupplierStaff(db.Model):
 
     def __repr__(self) -> str:
         return f"<SupplierStaff {self.user_id} of {self.supplier_id} ({self.role})>"
+
+
+class SupplierComplaintMonth(db.Model):
+    """Complaint figures per company and Asia/Shanghai month, kept by the complaints package (which calls down):
+    what the company's public page shows, as the national complaint-disclosure platform does."""
+
+    __tablename__ = "supplier_complaint_month"
+
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id", ondelete="CASCADE"), primary_key=True)
+    #: "YYYY-MM".
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    received: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    resolved: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
