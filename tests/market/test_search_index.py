@@ -143,3 +143,29 @@ def test_buyers_see_the_published_price_not_a_later_catalogue_edit(client):
     assert f"¥{published_price / 100:,.2f}" in page
     assert f"¥{product.price_fen / 100:,.2f}" not in page
     index.clear_index()
+
+
+def test_a_searcher_opened_by_a_short_lived_thread_is_closed_when_the_thread_ends(listing, app):
+    """The threaded development server runs each request in a new thread: the searcher it opened is closed
+    then, not left to the garbage collector (which would close its files with a ResourceWarning)."""
+    import gc
+    import threading
+    import warnings
+
+    listing.put(make_product(make_supplier(), "QX-5501"), "500103")
+    opened = []
+
+    def search_in_a_request_thread():
+        with app.app_context():
+            opened.append(index.searcher())
+            assert found("QX-5501")
+
+    worker = threading.Thread(target=search_in_a_request_thread)
+    worker.start()
+    worker.join()
+    del worker
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gc.collect()
+    assert opened[0].is_closed
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
