@@ -1,21 +1,45 @@
 """What the registry lists, as market needs it: the districts and published prices of listed products.
 
 market sits above registry and asks it directly (registry.lists.queries); these are the only functions through
-which search, compare, the pages and the API learn whether a product is listed and at what price.
+which search, compare, the pages and the API learn whether a product is listed and at what price. A product of a
+suspended or blacklisted company (Supplier.is_barred) counts as not listed: it leaves search, the product pages
+and the API at once, though the published list version still names it until the company is delisted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import select
+
 from catalog.models import Product
+from core.db import db
 from registry.lists.queries import listed_product_districts, listed_product_prices
+from suppliers.models import BARRED, Supplier
+
+
+def barred_product_ids(product_ids: Iterable[int] | None = None) -> set[int]:
+    """Products (among `product_ids`, or all) of a suspended or blacklisted company."""
+    query = (select(Product.id).join(Supplier, Supplier.id == Product.supplier_id)
+             .where(Supplier.status.in_(sorted(BARRED))))
+    if product_ids is None:
+        return set(db.session.scalars(query))
+    ids = sorted({int(pid) for pid in product_ids})
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        found.update(db.session.scalars(query.where(Product.id.in_(ids[start:start + 500]))))
+    return found
 
 
 def listed_districts(product_ids: Iterable[int] | None = None) -> dict[int, list[str]]:
-    """Products on a current published list, with the codes of the districts that list them."""
+    """Products on a current published list whose company is not barred, with the codes of the districts that
+    list them."""
     ids = None if product_ids is None else sorted(set(product_ids))
-    return {int(k): sorted(v) for k, v in listed_product_districts(product_ids=ids).items() if v}
+    listed = {int(k): sorted(v) for k, v in listed_product_districts(product_ids=ids).items() if v}
+    if not listed:
+        return listed
+    barred = barred_product_ids(None if ids is None else listed)
+    return {pid: codes for pid, codes in listed.items() if pid not in barred}
 
 
 def published_prices(product_ids: Iterable[int]) -> dict[int, dict[str, tuple[int, int]]]:

@@ -25,6 +25,7 @@ from orders.pricing import MAX_QUANTITY, Offer, Quote, quote
 from orders.services import record_event, transition
 from registry.districts.household_queries import claim_in_force
 from registry.districts.models import OldCommunity, Township
+from suppliers.models import Supplier, SupplierStatus
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,18 @@ def needs_community(user, district_id: int) -> bool:
     """An old-community household of this district names its community on the order (SPEC 3.3)."""
     claim = claim_in_force(user) if not getattr(user, "is_organisation", True) else None
     return claim is not None and claim.district_id == district_id and str(claim.category) == "old_community"
+
+
+def supplier_refusal(supplier_id: int) -> str | None:
+    """Why no new order may go to this company (suspended or blacklisted), or None."""
+    supplier = db.session.get(Supplier, supplier_id)
+    if supplier is None or not supplier.is_barred():
+        return None
+    if supplier.status == SupplierStatus.blacklisted:
+        return _("%(company)s 已被列入黑名单，暂停销售安装，不能下单。请从清单中选择其他安装单位。",
+                 company=supplier.legal_name)
+    return _("%(company)s 已被市场监管部门暂停销售安装，不能下单。请从清单中选择其他安装单位。",
+             company=supplier.legal_name)
 
 
 def check_details(user, offer: Offer, details: OrderDetails, today: date) -> None:
@@ -109,6 +122,9 @@ def place_order(user, offer: Offer, details: OrderDetails, *, shown_token: str |
     look at the new price (DomainError code `stale_price`)."""
     if not may_order(user):
         raise NotAllowed(_("只有居民和单位用户账号可以下单。"))
+    refusal = supplier_refusal(offer.supplier_id)
+    if refusal:  # suspended or blacklisted after the offer was read (a sanction between GET and POST)
+        raise DomainError(refusal, code="supplier_barred")
     today = today_shanghai()
     check_details(user, offer, details, today)
     _lock_household(user)

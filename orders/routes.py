@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from catalog.models import DEVICE_TYPE_TITLES, TIER_TITLES
+from catalog.models import DEVICE_TYPE_TITLES, TIER_TITLES, Product
 from core import nav
 from core.clock import now_utc, today_shanghai
 from core.crypto import mask_phone
@@ -31,7 +31,7 @@ from orders.forms import CancelForm, OrderForm
 from orders.fulfilment_routes import CONFLICT, PERSONAL_FIELDS, event_text
 from orders.models import INSPECTION_RESULT_TITLES, ORDER_STATE_TITLES, Order, OrderState
 from orders.paying import PaymentUnavailable, cancel_order, confirm_order, request_refund, start_payment
-from orders.placing import OrderDetails, may_order, needs_community, place_order, recent_duplicate
+from orders.placing import OrderDetails, may_order, needs_community, place_order, recent_duplicate, supplier_refusal
 from payments import gateway
 from registry.districts.household_queries import claim_in_force, communities_of, pending_claim
 from registry.districts.models import Township
@@ -78,7 +78,11 @@ def _offer_from_args():
 
 
 def _not_orderable(district):
-    page = render_template("orders/not_orderable.html", district=district)
+    """The product is not on the district's current list, or its company is suspended or blacklisted."""
+    product_id = parse_int(request.args.get("product"), minimum=1)
+    product = db.session.get(Product, product_id) if product_id else None
+    reason = supplier_refusal(product.supplier_id) if product is not None else None
+    page = render_template("orders/not_orderable.html", district=district, reason=reason)
     return page, 404
 
 

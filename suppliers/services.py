@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from core import audit
@@ -16,6 +18,7 @@ from core.permissions import Role
 from core.uploads import discard_upload
 from suppliers import credit_code as credit
 from suppliers.models import PROFILE_FIELD_TITLES, StaffRole, Supplier, SupplierStaff, SupplierStatus
+from suppliers.signals import supplier_status_changed
 
 
 def add_membership(supplier: Supplier, user: User, *, role: StaffRole = StaffRole.staff) -> SupplierStaff:
@@ -141,3 +144,35 @@ def verify_supplier(supplier: Supplier, *, actor: User) -> None:
     notify([u for u in supplier.staff if u.active], N_("%(company)s 已通过核验"),
            N_("贵单位资料已核验，可以参加区县公开征集。"), params={"company": supplier.legal_name},
            link="/supplier")
+
+
+def set_status(supplier: Supplier, status: SupplierStatus, actor: User | None, reason: str, *,
+               blacklisted_until: date | None = None) -> bool:
+    """Suspend, blacklist or reinstate a company (a regulator, an admin or the system); audited.
+
+    A blacklisting records the last day of the blacklist (`blacklisted_until`); any other status clears it.
+    Sends `supplier_status_changed` after the flush (market takes a barred company's products out of search at
+    once). Returns False when nothing changed.
+    """
+    if actor is not None and not (actor.has_role(Role.regulator) or actor.has_role(Role.admin)):
+        raise NotAllowed(_("只有市场监管部门可以暂停、列入黑名单或恢复销售安装单位。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("请填写原因。"), field="reason")
+    status = SupplierStatus(status)
+    if status == SupplierStatus.blacklisted and blacklisted_until is None:
+        raise DomainError(_("列入黑名单须写明截止日期。"), field="until")
+    until = blacklisted_until if status == SupplierStatus.blacklisted else None
+    before = SupplierStatus(supplier.status)
+    if before == status and supplier.blacklisted_until == until:
+        return False
+    changes = {}
+    if before != status:
+        changes["status"] = (before, status)
+    if supplier.blacklisted_until != until:
+        changes["blacklisted_until"] = (supplier.blacklisted_until, until)
+    supplier.status, supplier.blacklisted_until = status, until
+    db.session.flush()
+    audit.record(actor, "supplier.status_changed", supplier, changes, reason=reason)
+    supplier_status_changed.send(supplier, before=before, after=status)
+    return True

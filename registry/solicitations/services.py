@@ -14,7 +14,7 @@ from core.clock import today_shanghai
 from core.db import db, now_utc
 from core.districts import District
 from core.errors import DomainError, InvalidTransition, NotAllowed
-from core.i18n import N_, _
+from core.i18n import N_, _, date_local
 from core.notifications import notify
 from registry.lists import services as list_services
 from registry.lists.models import (
@@ -68,10 +68,20 @@ def close_solicitation(call: Solicitation, *, actor: User) -> None:
     db.session.flush()
 
 
-def supplier_may_apply(supplier: Supplier) -> str | None:
-    """None when the supplier may apply, else the translated reason it may not."""
+def supplier_may_apply(supplier: Supplier, today: date | None = None) -> str | None:
+    """None when the supplier may apply, else the translated reason it may not.
+
+    A blacklisted company may not apply up to and including `blacklisted_until` (SPEC 3.6); from the day after,
+    the blacklist no longer bars it from applying.
+    """
+    if supplier.status == SupplierStatus.blacklisted:
+        until = supplier.blacklisted_until
+        if until is None or (today or today_shanghai()) <= until:
+            return (_("贵单位已被列入黑名单，%(date)s（含）前不能参加公开征集。", date=date_local(until)) if until
+                    else _("贵单位已被列入黑名单，不能参加公开征集。"))
+        return None
     if supplier.is_barred():
-        return _("贵单位已被暂停或列入黑名单，不能参加公开征集。")
+        return _("贵单位已被暂停销售安装，不能参加公开征集。")
     if supplier.status != SupplierStatus.verified:
         return _("贵单位尚未通过核验，核验通过后方可参加公开征集。")
     return None
@@ -82,7 +92,7 @@ def apply(call: Solicitation, supplier: Supplier, *, actor: User, items: list[tu
     """A verified supplier applies with (product id, price fen, install fee fen) of its valid products."""
     if not supplier.has_staff(actor):
         raise NotAllowed()
-    refusal = supplier_may_apply(supplier)
+    refusal = supplier_may_apply(supplier, today)
     if refusal:
         raise NotAllowed(refusal)
     if not call.is_accepting(today or today_shanghai()):
