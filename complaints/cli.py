@@ -13,13 +13,18 @@ complaints_cli = AppGroup("complaints", help="Complaints: deadline flags, the pr
 
 @complaints_cli.command("deadlines")
 def deadlines_command() -> None:
-    """Flag overdue cases and cases due within 2 working days, and tell the assigned officer."""
+    """Flag overdue cases and cases due within 2 working days and tell the assigned officer; list overdue
+    rectification orders; end blacklists whose last day has passed."""
     from complaints.deadlines import flag_deadlines
+    from complaints.sanctions import lift_lapsed_blacklists, overdue_rectifications
 
     summary = flag_deadlines()
+    lifted = lift_lapsed_blacklists()
+    late = overdue_rectifications()
     db.session.commit()
     click.echo(f"overdue: {summary.overdue}, due soon: {summary.due_soon}, told: {summary.told}, "
                f"without holiday data: {summary.unknown}")
+    click.echo(f"rectification orders overdue: {len(late)}, blacklists ended: {len(lifted)}")
 
 
 @complaints_cli.command("price-monitor")

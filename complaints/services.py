@@ -164,8 +164,8 @@ def transition(case: Case, to: CaseState, *, actor, message: str, reason: str | 
     case.state = to
     if to == C.accepted:
         case.accepted_at = now
-    if to == C.closed:
-        case.closed_at = now
+    if to in (C.closed, C.rejected):
+        case.closed_at = now  # the end of the case: the reopening period counts from it
     if to in (C.submitted, C.investigating) and before in (C.rejected, C.closed):  # reopened
         case.closed_at = None
         case.finding = None

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from complaints.models import CalendarDay, CalendarYear
+from core import audit
 from core.db import db
 from core.errors import DomainError
 from core.i18n import _
@@ -134,3 +135,58 @@ def seed_calendar() -> int:
             db.session.add(CalendarDay(**row))
     db.session.flush()
     return len(new_years)
+
+
+def parse_day_lines(text: str, *, field: str) -> dict[date, str]:
+    """Lines "YYYY-MM-DD name" or "YYYY-MM-DD..YYYY-MM-DD name" (a range, both ends included) → {day: name}."""
+    days: dict[date, str] = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        span, _sep, name = line.partition(" ")
+        first, _dots, last = span.partition("..")
+        try:
+            start = date.fromisoformat(first)
+            end = date.fromisoformat(last) if last else start
+        except ValueError:
+            raise DomainError(_("第 %(n)s 行的日期无法识别，应为 YYYY-MM-DD 或 YYYY-MM-DD..YYYY-MM-DD。", n=number),
+                              field=field) from None
+        if end < start or (end - start).days > 31:
+            raise DomainError(_("第 %(n)s 行的日期范围不正确（最长 31 天）。", n=number), field=field)
+        day = start
+        while day <= end:
+            days[day] = name.strip()[:100] or None
+            day += timedelta(days=1)
+    return days
+
+
+def add_year(year: int, *, holidays: str, workdays: str, actor, source: str) -> int:
+    """An admin enters a year's holidays and adjusted working days as announced by the State Council's General
+    Office. Returns the number of exceptional days stored. Deadlines waiting for that year are recomputed by
+    the caller (complaints.deadlines.recompute_unknown)."""
+    if year in set(db.session.scalars(select(CalendarYear.year))):
+        raise DomainError(_("%(year)s 年的安排已录入。", year=year), field="year")
+    off = parse_day_lines(holidays, field="holidays")
+    on = parse_day_lines(workdays, field="workdays")
+    if not off:
+        raise DomainError(_("请至少录入一个法定节假日。"), field="holidays")
+    wrong = sorted(d for d in [*off, *on] if d.year != year)
+    if wrong:
+        raise DomainError(_("%(day)s 不在 %(year)s 年内。", day=wrong[0].isoformat(), year=year), field="holidays")
+    both = sorted(set(off) & set(on))
+    if both:
+        raise DomainError(_("%(day)s 不能既是节假日又是调休上班日。", day=both[0].isoformat()), field="workdays")
+    weekday_work = sorted(d for d in on if d.weekday() < 5)
+    if weekday_work:
+        raise DomainError(_("%(day)s 是工作日，不用录入为调休上班日（只录入周末上班的日子）。",
+                            day=weekday_work[0].isoformat()), field="workdays")
+    db.session.add(CalendarYear(year=year, source=(source or "").strip()[:100] or "admin",
+                                added_by_id=getattr(actor, "id", None)))
+    for day, name in off.items():
+        db.session.add(CalendarDay(day=day, is_working=False, name=name))
+    for day, name in on.items():
+        db.session.add(CalendarDay(day=day, is_working=True, name=name))
+    audit.record(actor, "calendar.year_added", None, extra={"year": year, "holidays": len(off), "workdays": len(on)})
+    db.session.flush()
+    return len(off) + len(on)

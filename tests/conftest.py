@@ -78,6 +78,8 @@ def app():
         "STRIPE_STUB_EMBEDDED": False,
         "LOGIN_RATE_LIMIT": "10000 per minute",
         "REGISTER_RATE_LIMIT": "10000 per minute",
+        "REPORT_RATE_LIMIT": "10000 per minute",
+        "REPORT_MIN_FILL_SECONDS": 0,
         "RATELIMIT_STORAGE_URI": "memory://",
         "AUDIT_ANCHOR_PATH": str(tmp / "audit-anchor.txt"),
     })
