@@ -23,6 +23,7 @@ from catalog import cli as catalog_cli
 from catalog import demo as catalog_demo
 from catalog.api import bp as catalog_api_bp
 from catalog.routes import bp as catalog_bp
+from complaints import demo as complaints_demo
 from complaints.cli import complaints_cli
 from complaints.routes import bp as complaints_bp
 from core import cli as core_cli
@@ -61,7 +62,7 @@ from suppliers.routes import bp as suppliers_bp
 
 #: Demo data, lowest layer first; each step is idempotent.
 DEMO_STEPS = (core_demo.seed, suppliers_demo.seed, catalog_demo.seed, registry_demo.seed,
-              household_demo.seed, orders_demo.seed)
+              household_demo.seed, orders_demo.seed, complaints_demo.seed)
 
 
 def create_app(config: dict | None = None) -> Flask:

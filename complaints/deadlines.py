@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 
 from complaints.models import OPEN_STATES, Case
 from complaints.queries import due_soon_limit, regulators
@@ -60,7 +60,8 @@ def flag_deadlines(today: date | None = None) -> Summary:
     recompute_unknown(cal)
     summary = Summary()
     everyone = None
-    open_cases = Case.state.in_(sorted(OPEN_STATES))
+    open_cases = and_(Case.state.in_(sorted(OPEN_STATES)), Case.due_unknown_year.is_(None))
+    waiting = Case.state.in_(sorted(OPEN_STATES))
     limit = due_soon_limit(today, cal)
 
     def officers(case: Case):
@@ -87,7 +88,7 @@ def flag_deadlines(today: date | None = None) -> Summary:
                 notify(officers(case), DUE_SOON, params={"number": case.number, "due": case.due_on.isoformat()},
                        link=f"/regulator/cases/{case.number}")
                 summary.told += 1
-    unknown = list(db.session.scalars(select(Case).where(open_cases, Case.due_unknown_year.is_not(None))
+    unknown = list(db.session.scalars(select(Case).where(waiting, Case.due_unknown_year.is_not(None))
                                       .order_by(Case.id)))
     for case in unknown:
         summary.unknown += 1

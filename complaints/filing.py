@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from complaints.models import REOPENABLE, Case, CaseCategory, CaseEvent, CaseFile, CaseKind, CaseState
 from complaints.queries import regulators
-from complaints.services import compute_due, next_number, record_event
+from complaints.services import compute_due, count_received, next_number, record_event
 from core import audit
 from core.clock import now_utc
 from core.db import as_utc, db
@@ -79,6 +79,7 @@ def _open(case: Case, *, actor, files) -> Case:
     _save_files(case, files, party="complainant", actor=actor)
     compute_due(case)
     db.session.flush()
+    count_received(case)
     record_event(case, FILED, actor=actor, params={"number": case.number}, audience="all",
                  to_state=CaseState.submitted)
     audit.record(actor, f"case.filed.{case.kind.value}", case, {"state": (None, CaseState.submitted.value)},

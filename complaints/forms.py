@@ -18,7 +18,7 @@ EVIDENCE_HELP = _l("可选，最多 5 个文件；PDF、PNG 或 JPEG，每个不
 
 
 def category_choices():
-    return choices([(key.value, title) for key, title in CASE_CATEGORY_TITLES.items()])
+    return choices([("", _l("请选择")), *[(key.value, title) for key, title in CASE_CATEGORY_TITLES.items()]])
 
 
 class ComplaintForm(BaseForm):
@@ -136,13 +136,28 @@ class AddInfoForm(BaseForm):
     evidence = MultipleFileField(_l("补充材料"), description=EVIDENCE_HELP)
 
 
-class ReasonForm(BaseForm):
-    """A required reason or text (reopen request, rejection, note, question to the supplier, answer)."""
+def _required_text(label, message):
+    return TextAreaField(label, filters=[strip_filter],
+                         validators=[DataRequired(message=message), Length(max=5000, message=_l("最多 5000 个字。"))],
+                         render_kw={"rows": 3})
 
-    reason = TextAreaField(_l("理由"), filters=[strip_filter],
-                           validators=[DataRequired(message=_l("请填写理由。")),
-                                       Length(max=5000, message=_l("最多 5000 个字。"))],
-                           render_kw={"rows": 3})
+
+class ReasonForm(BaseForm):
+    """A required reason (the complainant's request to reopen)."""
+
+    reason = _required_text(_l("理由"), _l("请填写理由。"))
+
+
+class RejectForm(BaseForm):
+    reason = _required_text(_l("不予受理的理由（投诉人会看到）"), _l("请写明不予受理的理由，投诉人会看到。"))
+
+
+class InviteForm(BaseForm):
+    reason = _required_text(_l("需要被投诉单位说明的问题"), _l("请写明需要被投诉单位说明的问题。"))
+
+
+class NoteForm(BaseForm):
+    reason = _required_text(_l("调查记录（仅监管部门可见）"), _l("请填写调查记录。"))
 
 
 class AnswerForm(BaseForm):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import BigInteger, Float, and_, cast, func, select, tuple_
+from sqlalchemy import BigInteger, Float, String, and_, cast, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -100,29 +100,37 @@ class Finding:
 
 # -- the SQL --------------------------------------------------------------------------------------------------
 
+def _usage():
+    """The product's usage as text ('' for devices without one), so that it groups and joins like any value."""
+    return func.coalesce(cast(P.usage, String(20)), "").label("usage")
+
+
 def _current_items():
-    """Subquery: every product on a current published list, with its device type and tier."""
+    """Subquery: every product on a current published list, with its device type, usage and tier (a commercial
+    alarm is compared with commercial alarms, a household one with household ones)."""
     return (select(LVI.district_id, LVI.product_id, LVI.supplier_id, LVI.price_fen, LVI.version_id,
-                   P.device_type, P.tier)
+                   P.device_type, _usage(), P.tier)
             .join(P, P.id == LVI.product_id).where(LVI.version_id.in_(_current_ids()))).subquery("cur")
 
 
 def inflated_rows(threshold: int) -> list:
     """(district, product, supplier, price, version, device type, tier, twice the median, group size) above it."""
     cur = _current_items()
-    group = (cur.c.district_id, cur.c.device_type, cur.c.tier)
+    group = (cur.c.district_id, cur.c.device_type, cur.c.usage, cur.c.tier)
     ranked = select(cur, func.row_number().over(partition_by=group, order_by=(cur.c.price_fen, cur.c.product_id))
                     .label("rn"), func.count().over(partition_by=group).label("n")).subquery("ranked")
     # the middle row (odd n) or the two middle rows (even n): n <= 2·rn <= n + 2
-    medians = (select(ranked.c.district_id, ranked.c.device_type, ranked.c.tier,
+    medians = (select(ranked.c.district_id, ranked.c.device_type, ranked.c.usage, ranked.c.tier,
                       (_big(func.min(ranked.c.price_fen)) + _big(func.max(ranked.c.price_fen))).label("median2"),
                       func.max(ranked.c.n).label("n"))
                .where(2 * ranked.c.rn >= ranked.c.n, 2 * ranked.c.rn <= ranked.c.n + 2)
-               .group_by(ranked.c.district_id, ranked.c.device_type, ranked.c.tier)).subquery("medians")
+               .group_by(ranked.c.district_id, ranked.c.device_type, ranked.c.usage, ranked.c.tier)
+               ).subquery("medians")
     query = (select(cur.c.district_id, cur.c.product_id, cur.c.supplier_id, cur.c.price_fen, cur.c.version_id,
-                    cur.c.device_type, cur.c.tier, medians.c.median2, medians.c.n)
+                    cur.c.device_type, cur.c.usage, cur.c.tier, medians.c.median2, medians.c.n)
              .join(medians, and_(medians.c.district_id == cur.c.district_id,
-                                 medians.c.device_type == cur.c.device_type, medians.c.tier == cur.c.tier))
+                                 medians.c.device_type == cur.c.device_type, medians.c.usage == cur.c.usage,
+                                 medians.c.tier == cur.c.tier))
              .where(_big(cur.c.price_fen) * 200 > medians.c.median2 * (100 + threshold))
              .order_by(cur.c.district_id, cur.c.product_id))
     return list(db.session.execute(query))
@@ -164,7 +172,7 @@ def concert_rows(suppliers: int, tolerance: int, window_days: int) -> list:
     """
     cur = _current_items()
     history = (select(LVI.id, LVI.district_id, LVI.product_id, LVI.supplier_id, LVI.price_fen, LV.number,
-                      LV.published_at, P.device_type, P.tier,
+                      LV.published_at, P.device_type, _usage(), P.tier,
                       func.lag(LVI.price_fen).over(partition_by=(LVI.district_id, LVI.product_id),
                                                    order_by=LV.number).label("old_price"))
                .join(LV, LV.id == LVI.version_id).join(P, P.id == LVI.product_id)).subquery("history")
@@ -175,7 +183,8 @@ def concert_rows(suppliers: int, tolerance: int, window_days: int) -> list:
     # |new_m/old_m − new_a/old_a| ≤ tolerance / 100, multiplied out by 100·old_a·old_m (exact integers)
     difference = _big(m.c.price_fen) * _big(a.c.old_price) - _big(a.c.price_fen) * _big(m.c.old_price)
     same_ratio = func.abs(difference) * 100 <= _big(a.c.old_price) * _big(m.c.old_price) * tolerance
-    joined = and_(m.c.district_id == a.c.district_id, m.c.device_type == a.c.device_type, m.c.tier == a.c.tier,
+    joined = and_(m.c.district_id == a.c.district_id, m.c.device_type == a.c.device_type, m.c.usage == a.c.usage,
+                  m.c.tier == a.c.tier,
                   m.c.number >= a.c.number, days_between(a.c.published_at, m.c.published_at) <= window_days,
                   same_ratio)
     qualifying = (select(a.c.id).join(m, joined).group_by(a.c.id)
@@ -247,17 +256,18 @@ def inflated_findings(threshold: int) -> list[Finding]:
     if not rows:
         return []
     cur = _current_items()
-    groups = {(r.district_id, r.device_type, r.tier) for r in rows}
+    groups = {(r.district_id, r.device_type, r.usage, r.tier) for r in rows}
     peers = list(db.session.execute(
-        select(cur.c.district_id, cur.c.device_type, cur.c.tier, cur.c.product_id, cur.c.supplier_id,
+        select(cur.c.district_id, cur.c.device_type, cur.c.usage, cur.c.tier, cur.c.product_id, cur.c.supplier_id,
                cur.c.price_fen, LV.number, LV.published_at).join(LV, LV.id == cur.c.version_id)
-        .where(tuple_(cur.c.district_id, cur.c.device_type, cur.c.tier).in_(sorted(groups)))
+        .where(tuple_(cur.c.district_id, cur.c.device_type, cur.c.usage, cur.c.tier).in_(sorted(groups)))
         .order_by(cur.c.price_fen, cur.c.product_id)))
     names = _Names({r.district_id for r in rows}, {p.supplier_id for p in peers}, {p.product_id for p in peers})
     findings = []
     for r in rows:
         median = _median_fen(r.median2)
-        group = [p for p in peers if (p.district_id, p.device_type, p.tier) == (r.district_id, r.device_type, r.tier)]
+        key = (r.district_id, r.device_type, r.usage, r.tier)
+        group = [p for p in peers if (p.district_id, p.device_type, p.usage, p.tier) == key]
         params = {**names.district(r.district_id), **_type_params(r.device_type, r.tier),
                   "product": names.product(r.product_id), "supplier": names.supplier(r.supplier_id),
                   "price": format_yuan(r.price_fen), "median": format_yuan(round(median)),

@@ -42,8 +42,20 @@ def case_by_number(number: str) -> Case | None:
 
 
 def events_for(case: Case, party: str) -> list[CaseEvent]:
+    """The timeline `party` reads. An exchange with the supplier is written twice (the full entry for the
+    supplier, a bare one for the complainant); regulators read the full one only."""
     allowed = AUDIENCES[party]
-    return [event for event in case.events if event.audience in allowed]
+    events = [event for event in case.events if event.audience in allowed]
+    if party != "regulator":
+        return events
+    full = [e for e in events if e.audience == "supplier"]
+
+    def twin(e: CaseEvent) -> bool:
+        return e.audience == "complainant" and e.note is None and any(
+            f.message == e.message and f.actor_id == e.actor_id and abs((f.at - e.at).total_seconds()) < 5
+            for f in full)
+
+    return [e for e in events if not twin(e)]
 
 
 def files_for(case: Case, party: str) -> list[CaseFile]:
@@ -100,12 +112,13 @@ def queue_query(f: QueueFilter, *, viewer=None, today: date | None = None, cal: 
         needle = f"%{f.q.strip()}%"
         query = query.where(or_(Case.number.ilike(needle), Case.supplier_name.ilike(needle)))
     open_case = Case.state.in_(sorted(OPEN_STATES))
+    known = Case.due_unknown_year.is_(None)
     if f.flag == "overdue":
-        query = query.where(open_case, Case.due_on < today)
+        query = query.where(open_case, known, Case.due_on < today)
     elif f.flag == "due_soon":
         limit = due_soon_limit(today, cal or Calendar.load())
-        query = query.where(open_case, Case.due_on >= today,
-                            Case.due_on <= limit if limit else Case.due_unknown_year.is_not(None))
+        query = query.where(open_case, known, Case.due_on >= today,
+                            Case.due_on <= limit if limit else Case.id.is_(None))
     elif f.flag == "unknown":
         query = query.where(open_case, Case.due_unknown_year.is_not(None))
     elif f.flag == "reopen":

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,9 +16,11 @@ from complaints.forms import (
     AcceptForm,
     AssignForm,
     CloseForm,
+    InviteForm,
     MergeForm,
+    NoteForm,
     QueueFilterForm,
-    ReasonForm,
+    RejectForm,
     ReopenDecisionForm,
     TypicalForm,
 )
@@ -41,8 +46,9 @@ from complaints.queries import (
 )
 from complaints.services import due_status, rule_title
 from complaints.working_days import Calendar
-from core import nav
+from core import audit, nav
 from core.accounts.models import User
+from core.clock import to_shanghai
 from core.db import db
 from core.districts import district_choices
 from core.errors import DomainError
@@ -105,6 +111,45 @@ def queue():
         kind_titles=CASE_KIND_TITLES, due_status=lambda case: due_status(case, cal), invalid=not valid)
 
 
+#: The export's columns: what the case is about and where it stands, never who filed it or how to reach them.
+EXPORT_COLUMNS = (_l("编号"), _l("来源"), _l("类别"), _l("状态"), _l("涉及单位"), _l("区县"), _l("收到时间"),
+                  _l("期限"), _l("核查结论"), _l("承办人"))
+
+
+def _csv_cell(value) -> str:
+    """Text as a spreadsheet shows it, never as a formula (=, +, -, @ at the start are neutralised)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.route("/regulator/cases.csv")
+@require_role(Role.regulator)
+def export():
+    """The filtered queue as CSV (UTF-8 with BOM for Excel), without personal data."""
+    form = _filter_form()
+    f = QueueFilter()
+    if form.validate():
+        f = QueueFilter(state=form.state.data or None, category=form.category.data or None,
+                        kind=form.kind.data or None, district_id=form.district.data or None,
+                        supplier_id=form.supplier.data or None, flag=form.flag.data or None, q=form.q.data or None)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([str(c) for c in EXPORT_COLUMNS])
+    locale = str(get_locale())
+    for c in db.session.scalars(queue_query(f, viewer=current_user).limit(10000)):
+        writer.writerow([_csv_cell(v) for v in (
+            c.number, CASE_KIND_TITLES[c.kind], CASE_CATEGORY_TITLES[c.category], CASE_STATE_TITLES[c.state],
+            c.supplier_label, c.district.display_name(locale) if c.district else "",
+            to_shanghai(c.received_at).strftime("%Y-%m-%d %H:%M"), c.due_on.isoformat() if c.due_on else "",
+            FINDING_TITLES[c.finding] if c.finding else "", c.assigned_to.display_name if c.assigned_to else "")])
+    audit.record(current_user, "case.exported", None, extra={"filters": request.args.to_dict()})
+    db.session.commit()
+    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = "attachment; filename=cases.csv"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _case_or_404(number: str) -> Case:
     case = case_by_number(number)
     if case is None:
@@ -131,8 +176,8 @@ def _render_case(case: Case, forms: dict):
     return render_template(
         "complaints/regulator_case.html", case=case, events=events_for(case, "regulator"),
         files=files_for(case, "regulator"), merged=workflow.merged_cases(case), assign_form=assign_form,
-        accept_form=forms.get("accept") or AcceptForm(), reject_form=forms.get("reject") or ReasonForm(),
-        note_form=forms.get("note") or ReasonForm(), invite_form=forms.get("invite") or ReasonForm(),
+        accept_form=forms.get("accept") or AcceptForm(), reject_form=forms.get("reject") or RejectForm(),
+        note_form=forms.get("note") or NoteForm(), invite_form=forms.get("invite") or InviteForm(),
         close_form=forms.get("close") or CloseForm(), merge_form=forms.get("merge") or MergeForm(),
         reopen_form=forms.get("reopen") or ReopenDecisionForm(),
         typical_form=forms.get("typical") or TypicalForm(typical_title=case.typical_title,
@@ -188,7 +233,7 @@ def accept(number: str):
 @bp.route("/regulator/cases/<number>/reject", methods=["POST"])
 @require_role(Role.regulator)
 def reject(number: str):
-    return _act(number, "reject", ReasonForm,
+    return _act(number, "reject", RejectForm,
                 lambda case, form: workflow.reject(case, actor=current_user, reason=form.reason.data),
                 _("已决定不予受理，投诉人会收到理由。"))
 
@@ -196,7 +241,7 @@ def reject(number: str):
 @bp.route("/regulator/cases/<number>/note", methods=["POST"])
 @require_role(Role.regulator)
 def note(number: str):
-    return _act(number, "note", ReasonForm,
+    return _act(number, "note", NoteForm,
                 lambda case, form: workflow.add_note(case, actor=current_user, text=form.reason.data),
                 _("调查记录已保存。"))
 
@@ -204,7 +249,7 @@ def note(number: str):
 @bp.route("/regulator/cases/<number>/invite", methods=["POST"])
 @require_role(Role.regulator)
 def invite(number: str):
-    return _act(number, "invite", ReasonForm,
+    return _act(number, "invite", InviteForm,
                 lambda case, form: workflow.invite_supplier(case, actor=current_user, question=form.reason.data),
                 _("已通知被投诉单位说明情况。"))
 

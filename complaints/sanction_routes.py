@@ -3,7 +3,8 @@ the forms that impose a sanction or complete / lift one. Regulators only."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 from complaints import sanctions
@@ -42,6 +43,7 @@ def supplier_sanctions(supplier_id: int):
     form = SanctionForm()
     form.set_choices(list_queries.supplier_listed_districts(supplier.id))
     if not form.is_submitted():
+        form.case_number.data = (request.args.get("case") or "").strip()[:20] or None
         return _page(supplier, form)
     if not form.validate():
         return _page(supplier, form, status=400)
@@ -61,7 +63,8 @@ def supplier_sanctions(supplier_id: int):
     message = _("已作出处理：%(kind)s（案件 %(number)s）。", kind=SANCTION_KIND_TITLES[kind], number=case.number)
     if kind == SanctionKind.delisting and sanction.effects:
         effects = sanction.effects
-        message += " " + _("已移出 %(n)s 个区县的目录清单并发布公告；取消未付款订单 %(canceled)s 个，"
+        separator = "" if str(get_locale() or "zh").startswith("zh") else " "
+        message += separator + _("已移出 %(n)s 个区县的目录清单并发布公告；取消未付款订单 %(canceled)s 个，"
                            "已通知待安装订单的用户 %(flagged)s 个。", n=len(effects.get("districts", [])),
                            canceled=len(effects.get("canceled_orders", [])),
                            flagged=len(effects.get("flagged_orders", [])))

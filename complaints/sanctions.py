@@ -176,7 +176,8 @@ def impose(case: Case, kind: SanctionKind, *, actor: User, note: str, district: 
 def _delist(case: Case, supplier: Supplier, districts: list[District], *, actor: User, note: str,
             today: date) -> dict:
     """Take the supplier off each district's list (new version + announcement each), then withdraw its orders."""
-    reason = stored_message(DELIST_REASON, category=message_node(CASE_CATEGORY_TITLES[case.category]), note=note)
+    reason = stored_message(DELIST_REASON, category=message_node(CASE_CATEGORY_TITLES[case.category]),
+                            note=note.rstrip("。．. "))  # the announcement adds its own punctuation
     versions: dict[str, int | None] = {}
     for district in districts:
         version = list_services.remove_supplier(district, supplier, actor=actor, reason=reason,

@@ -29,6 +29,7 @@ from core.db import db
 from core.errors import InvalidTransition
 from core.i18n import N_, _, msgid_of
 from core.notifications import notify
+from suppliers import complaint_figures
 
 C = CaseState
 
@@ -91,8 +92,9 @@ def deadline_rule(case: Case) -> tuple[str | None, date | None]:
 
 
 def compute_due(case: Case, cal: Calendar | None = None) -> None:
-    """Set due_on / due_rule / due_unknown_year from the case's state (a year without holiday data leaves
-    due_on empty and names the year, so that the regulator's page says so instead of guessing)."""
+    """Set due_on / due_rule / due_unknown_year from the case's state. A year without holiday data names the
+    year in due_unknown_year and leaves due_on at the earliest possible day, so that the regulator's page says
+    the deadline is provisional instead of guessing."""
     rule, start = deadline_rule(case)
     case.due_rule = rule
     case.due_unknown_year = None
@@ -105,8 +107,12 @@ def compute_due(case: Case, cal: Calendar | None = None) -> None:
     try:
         case.due_on = cal.add_working_days(start, days) if working else cal.add_days(start, days)
     except CalendarUnknown as exc:
-        case.due_on = None
+        # The earliest the deadline can be (holidays only ever push it later), shown as provisional and never
+        # flagged as overdue or due soon until the year's holidays are entered.
         case.due_unknown_year = exc.year
+        weekends_only = Calendar(set(range(start.year, start.year + days // 200 + 3)) | cal.years, cal.days)
+        case.due_on = (weekends_only.add_working_days(start, days) if working
+                       else weekends_only.add_days(start, days))
 
 
 def due_status(case: Case, cal: Calendar | None = None, today: date | None = None) -> str | None:
@@ -152,6 +158,27 @@ def tell_complainant(case: Case, subject: str, *, params: dict | None = None) ->
                link=complainant_link(case))
 
 
+def counts_for_supplier(case: Case) -> bool:
+    """Complaints and reports about a registered company count in its public figures (not monitor cases)."""
+    return case.supplier_id is not None and CaseKind(case.kind) != CaseKind.monitor
+
+
+def count_received(case: Case) -> None:
+    if counts_for_supplier(case):
+        complaint_figures.count(case.supplier_id, to_shanghai(case.received_at).date(), received=1)
+
+
+def _keep_figures(case: Case, before: CaseState, to: CaseState, now, closed_at) -> None:
+    """A case is resolved when it is closed (or merged into one that will be); reopening takes it back from the
+    month it was counted in."""
+    if not counts_for_supplier(case):
+        return
+    if to in (C.closed, C.merged):
+        complaint_figures.count(case.supplier_id, to_shanghai(now).date(), resolved=1)
+    elif before == C.closed and closed_at is not None:
+        complaint_figures.count(case.supplier_id, to_shanghai(closed_at).date(), resolved=-1)
+
+
 def transition(case: Case, to: CaseState, *, actor, message: str, reason: str | None = None,
                params: dict | None = None, audience: str = "complainant") -> None:
     """Move the case to `to` if ALLOWED permits it; raise InvalidTransition otherwise."""
@@ -161,6 +188,7 @@ def transition(case: Case, to: CaseState, *, actor, message: str, reason: str | 
         raise InvalidTransition(_("案件当前状态为“%(state)s”，不能变为“%(to)s”。",
                                   state=CASE_STATE_TITLES[before], to=CASE_STATE_TITLES[to]))
     now = now_utc()
+    closed_at = case.closed_at
     case.state = to
     if to == C.accepted:
         case.accepted_at = now
@@ -182,3 +210,4 @@ def transition(case: Case, to: CaseState, *, actor, message: str, reason: str | 
     if audience in ("all", "complainant"):
         tell_complainant(case, N_("案件 %(number)s：%(state)s"), params={"state": msgid_of(CASE_STATE_TITLES[to])})
     db.session.flush()
+    _keep_figures(case, before, to, now, closed_at)

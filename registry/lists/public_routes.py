@@ -17,6 +17,7 @@ from registry.lists import queries
 from registry.lists.labels import TITLES
 from registry.lists.models import AnnouncementKind
 from registry.lists.snapshots import diff, supplier_public_dict
+from suppliers import complaint_figures
 from suppliers.models import Supplier, SupplierStatus
 
 bp = Blueprint("public", __name__)
@@ -135,4 +136,5 @@ def supplier(supplier_id: int):
     if company is None or company.status == SupplierStatus.registered:
         abort(404)
     return render_template("registry/supplier_public.html", supplier=company, public=supplier_public_dict(company),
-                           listed_in=queries.supplier_listed_districts(company.id))
+                           listed_in=queries.supplier_listed_districts(company.id),
+                           complaints=complaint_figures.figures(company.id, today_shanghai()))

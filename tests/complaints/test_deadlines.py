@@ -57,7 +57,8 @@ def test_mediation_deadline_in_calendar_days_moves_off_a_holiday(world):
 
 def test_a_deadline_across_the_year_end_into_a_year_without_data_is_unknown(world, client):
     case = complaint(world)
-    assert due_for(case, date(2026, 12, 28)) is None
+    # The earliest it can be (weekends only: 29–31 Dec, 1, 4, 5, 6 Jan), shown as provisional, never flagged.
+    assert due_for(case, date(2026, 12, 28)) == date(2027, 1, 6)
     assert case.due_unknown_year == 2027
     db.session.commit()
     login(client, regulator())
@@ -65,6 +66,8 @@ def test_a_deadline_across_the_year_end_into_a_year_without_data_is_unknown(worl
     assert page.status_code == 200 and "data-unknown-years" in page.text and "2027" in page.text
     detail = client.get(f"/regulator/cases/{case.number}")
     assert detail.status_code == 200 and "2027 年的法定节假日和调休安排尚未录入" in detail.text
+    assert "不早于" in detail.text
+    assert flag_deadlines(today=date(2027, 2, 1)).overdue == 0  # not called overdue on a provisional date
 
 
 def test_a_deadline_across_a_month_end(world):
@@ -133,4 +136,4 @@ def test_without_any_holiday_table_the_deadline_is_unknown_not_guessed(world):
     db.session.execute(delete(CalendarYear))
     db.session.commit()
     case = complaint(world)
-    assert case.due_on is None and case.due_unknown_year is not None
+    assert case.due_unknown_year == case.received_at.year and case.due_on is not None

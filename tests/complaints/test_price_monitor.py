@@ -101,6 +101,20 @@ def test_inflated_compares_only_the_same_district_device_type_and_tier():
     assert run() == []
 
 
+def test_inflated_compares_commercial_alarms_with_commercial_alarms_only():
+    suppliers = [make_supplier() for _ in range(4)]
+    household = [make_product(s, Tier.mid, device_type=DeviceType.leak_alarm) for s in suppliers[:3]]
+    commercial = make_product(suppliers[3], Tier.mid, device_type=DeviceType.leak_alarm, usage="commercial")
+    lists = Lists()
+    lists.publish({household[0]: 33000, household[1]: 34000, household[2]: 35000, commercial: 89000})
+    assert run() == []
+    pricier = make_product(suppliers[0], Tier.mid, device_type=DeviceType.leak_alarm, usage="commercial")
+    cheaper = make_product(suppliers[1], Tier.mid, device_type=DeviceType.leak_alarm, usage="commercial")
+    lists.publish({household[0]: 33000, household[1]: 34000, household[2]: 35000, commercial: 89000,
+                   pricier: 130000, cheaper: 88000}, day=40)
+    assert [c.product_id for c in run()] == [pricier.id]
+
+
 def test_inflated_looks_at_the_current_version_only():
     a, b, c = valve(), valve(), valve()
     lists = Lists()

@@ -256,3 +256,37 @@ def test_a_missing_case_is_404(client, world):
     login(client, regulator())
     assert client.get("/regulator/cases/TS-2026-999999").status_code == 404
     assert client.post("/regulator/cases/TS-2026-999999/accept").status_code == 404
+
+
+def test_the_suppliers_public_page_shows_its_complaint_figures(client, world, app):
+    officer = regulator()
+    first = accepted(complaint(world), officer)
+    complaint(world)
+    report(world.supplier)
+    workflow.close(first, actor=officer, finding="substantiated", text="属实。")
+    db.session.commit()
+    page = app.test_client().get(f"/suppliers/{world.supplier.id}")
+    assert page.status_code == 200
+    assert 'data-received>3<' in page.text and 'data-resolved>1<' in page.text and "33%" in page.text
+    for secret in (world.resident.display_name, first.description):
+        assert secret not in page.text
+    # Reopening takes the resolution back.
+    first.reopen_requested_at = now_utc()
+    workflow.decide_reopen(first, actor=officer, grant=True, reason="新证据")
+    db.session.commit()
+    assert 'data-resolved>0<' in app.test_client().get(f"/suppliers/{world.supplier.id}").text
+
+
+def test_the_export_carries_no_personal_data(client, world):
+    officer = regulator()
+    case, _code = report(world.supplier, name="举报人李四", phone="13911112222")
+    filed = complaint(world)
+    login(client, officer)
+    response = client.get("/regulator/cases.csv?category=counterfeit")
+    assert response.status_code == 200 and response.data.startswith("\ufeff".encode())
+    text = response.data.decode("utf-8-sig")
+    assert case.number in text and filed.number not in text
+    for secret in ("李四", "13911112222", world.resident.display_name, case.description):
+        assert secret not in text
+    login(client, world.staff)
+    assert client.get("/regulator/cases.csv").status_code == 403
