@@ -1,5 +1,5 @@
 """Demo complaints and reports (SPEC 7): a case in every state, one overdue, a merged duplicate, a price-monitor
-case, a typical case, and a substantiated report that delisted 渝北云燃 (demo supplier 9) from 江北区 — its
+case, a typical case, and a substantiated report that delisted demo supplier 9 (重庆观音桥燃气安全服务有限公司) from 江北区 — its
 announcement and new list version exist and its products are gone from search.
 
 Everything goes through the same services as the pages; a second run adds nothing (the cases are looked up by
@@ -32,8 +32,8 @@ AFTER_SALES = "报警器装好两周后一直误报，打了三次售后电话�
 INFLATED = "同一型号的自闭阀，安装单位收的材料费比清单上公布的安装费多出 80 元，没有给明细。"
 REJECTED = "我想换一个颜色好看点的报警器，安装单位说清单里只有这几款。"
 CLOSED = "预约的上门时间改了两次才来，不过最后装好了，想反映一下服务态度。"
-COUNTERFEIT = ("渝北云燃在江北区观音桥一带上门推销的燃气泄漏报警器没有 3C 标志，铭牌上的型号和清单公布的不一致，"
-               "疑似以次充好、冒用认证。附购买收据和铭牌照片。")
+COUNTERFEIT = ("这家单位的安装人员在江北区观音桥一带上门推销的燃气泄漏报警器没有 3C 标志，铭牌上的型号和清单公布的"
+               "不一致，疑似以次充好、冒用认证。附购买收据和铭牌照片。")
 UNLISTED = "小区门口有人摆摊卖“燃气安全阀”，自称是政府指定的，强行让老人买，一个要 480 元。"
 UNLISTED_AGAIN = "和之前反映的一样，那个自称政府指定的摊位又来了，今天在 3 号楼下推销燃气安全阀。"
 STREET_SELLER = "观音桥某燃气具经营部（流动摊位）"
