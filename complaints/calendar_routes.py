@@ -31,11 +31,11 @@ class YearForm(BaseForm):
         NumberRange(min=2000, max=2100, message=_l("年份应在 2000 到 2100 之间。"))])
     holidays = TextAreaField(_l("法定节假日（放假日）"), filters=[strip_filter],
                              validators=[DataRequired(message=_l("请至少录入一个法定节假日。")), Length(max=5000)],
-                             render_kw={"rows": 8, "placeholder": "2027-01-01 元旦\n2027-02-06..2027-02-12 春节"},
+                             render_kw={"rows": 8, "placeholder": _l("2027-01-01 元旦\n2027-02-06..2027-02-12 春节")},
                              description=_l("每行一个日期或日期范围和名称，如“2027-02-06..2027-02-12 春节”。"
                                             "包括与节日连休的周末。"))
     workdays = TextAreaField(_l("调休上班日"), filters=[strip_filter], validators=[Optional(), Length(max=2000)],
-                             render_kw={"rows": 4, "placeholder": "2027-02-14 春节调休"},
+                             render_kw={"rows": 4, "placeholder": _l("2027-02-14 春节调休")},
                              description=_l("需要上班的周六、周日，每行一个。"))
     source = StringField(_l("依据"), filters=[strip_filter], validators=[Optional(), Length(max=100)],
                          render_kw={"placeholder": _l("国务院办公厅关于 2027 年部分节假日安排的通知")})

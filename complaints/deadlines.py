@@ -17,6 +17,7 @@ from complaints.models import OPEN_STATES, Case
 from complaints.queries import due_soon_limit, regulators
 from complaints.services import compute_due, rule_title
 from complaints.working_days import Calendar
+from core import audit
 from core.clock import today_shanghai
 from core.db import db
 from core.i18n import N_
@@ -40,7 +41,12 @@ def _claim(case_id: int, column, today: date) -> bool:
     result = db.session.execute(update(Case).where(Case.id == case_id, column.is_(None))
                                 .values({column.key: today})
                                 .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    case = db.session.get(Case, case_id)
+    audit.record(None, f"case.{column.key}", case, {column.key: (None, today.isoformat())},
+                 extra={"number": case.number})
+    return True
 
 
 def recompute_unknown(cal: Calendar | None = None) -> int:

@@ -1,6 +1,6 @@
 """Demo complaints and reports (SPEC 7): a case in every state, one overdue, a merged duplicate, a price-monitor
-case, a typical case, and a substantiated report that delisted demo supplier 9 (重庆观音桥燃气安全服务有限公司) from 江北区 — its
-announcement and new list version exist and its products are gone from search.
+case, a typical case, and a substantiated report that delisted demo supplier 9 (重庆观音桥燃气安全服务有限公司)
+from 江北区 — its announcement and new list version exist and its products are gone from search.
 
 Everything goes through the same services as the pages; a second run adds nothing (the cases are looked up by
 the description they were filed with)."""

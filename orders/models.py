@@ -193,8 +193,10 @@ class Order(TimestampMixin, db.Model):
 
     @property
     def payable(self) -> bool:
-        """The resident can (still) pay: pending payment with an amount due."""
-        return self.state == OrderState.pending_payment and self.amount_fen > 0
+        """The resident can (still) pay: pending payment with an amount due, and the company still listed and in
+        good standing (an order of a delisted, suspended or blacklisted company is never paid)."""
+        return (self.state == OrderState.pending_payment and self.amount_fen > 0 and self.supplier_withdrawn_at is None
+                and not (self.supplier is not None and self.supplier.is_barred()))
 
     @property
     def refund_pending(self) -> bool:

@@ -53,6 +53,10 @@ def start_payment(order: Order, *, actor) -> str:
     Raises NotAllowed when the order is not payable by `actor`, PaymentUnavailable when the provider fails,
     and DomainError code `already_paid` when the provider says the open session was paid (the webhook that
     makes the order paid is on its way)."""
+    if order.state == OrderState.pending_payment and (
+            order.supplier_withdrawn_at is not None or order.supplier.is_barred()):
+        raise NotAllowed(_("%(company)s 已被移出清单或暂停销售安装，这个订单不能再付款；请取消后改选清单上的其他单位。",
+                           company=order.supplier.legal_name))
     if not order.can_pay(actor):
         raise NotAllowed(_("这个订单现在不需要付款。"))
     current = open_payment(order)

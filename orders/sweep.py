@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.clock import now_utc
@@ -24,6 +24,7 @@ from core.db import as_utc, db
 from core.i18n import N_
 from orders.models import Order, OrderState
 from orders.paying import PaymentUnavailable, cancel_order, close_open_payments, confirm_order, request_refund
+from orders.withdrawal import CANCELED_MESSAGE
 
 log = logging.getLogger(__name__)
 S = OrderState
@@ -66,7 +67,8 @@ def sweep(now: datetime | None = None) -> SweepResult:
     result = SweepResult()
 
     def expire(order: Order) -> bool:
-        if order.state != S.pending_payment or as_utc(order.created_at) > unpaid_before:
+        withdrawn = order.supplier_withdrawn_at is not None
+        if order.state != S.pending_payment or (as_utc(order.created_at) > unpaid_before and not withdrawn):
             return False
         try:
             if not close_open_payments(order):
@@ -75,7 +77,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
             log.warning("orders sweep: payment pages of order %s not closed (provider unreachable); a late "
                         "payment will be refunded automatically", order.id)
         cancel_order(order, actor=None, reason=None, close_payments=False,
-                     message=N_("超过付款期限未付款，订单已自动取消"))
+                     message=CANCELED_MESSAGE if withdrawn else N_("超过付款期限未付款，订单已自动取消"))
         return True
 
     def auto_confirm(order: Order) -> bool:
@@ -89,8 +91,10 @@ def sweep(now: datetime | None = None) -> SweepResult:
             return False
         return request_refund(order, actor=None)
 
-    ids = db.session.scalars(select(Order.id).where(Order.state == S.pending_payment,
-                                                    Order.created_at <= unpaid_before).order_by(Order.id)).all()
+    # unpaid too long, or of a company removed from the list whose payment pages could not be closed at once
+    ids = db.session.scalars(select(Order.id).where(
+        Order.state == S.pending_payment,
+        or_(Order.created_at <= unpaid_before, Order.supplier_withdrawn_at.is_not(None))).order_by(Order.id)).all()
     _each(ids, expire, result.expired, result.skipped)
     ids = db.session.scalars(select(Order.id).where(Order.state == S.installed,
                                                     Order.installed_at <= unconfirmed_before).order_by(Order.id)).all()
