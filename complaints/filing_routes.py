@@ -11,7 +11,7 @@ from sqlalchemy import select
 from complaints import filing
 from complaints.forms import AddInfoForm, ComplaintForm, ReasonForm, ReportForm, TrackForm
 from complaints.models import CASE_CATEGORY_TITLES, CASE_KIND_TITLES, CASE_STATE_TITLES, FINDING_TITLES, Case
-from complaints.queries import case_by_number, events_for, files_for, my_cases
+from complaints.queries import case_by_number, event_text, events_for, files_for, my_cases
 from complaints.services import due_status, rule_title
 from core import audit, nav
 from core.db import db
@@ -19,7 +19,7 @@ from core.districts import district_choices
 from core.errors import DomainError
 from core.extensions import limiter
 from core.forms import attach_domain_error, choices
-from core.i18n import _, _l, translate_stored
+from core.i18n import _, _l
 from core.permissions import Role, require_role
 from core.uploads import send_upload
 from orders.models import Order
@@ -27,14 +27,11 @@ from suppliers.models import Supplier, SupplierStatus
 
 bp = Blueprint("filing", __name__)
 
+nav.add("complaints.filing.my_cases_page", _l("我的投诉"), roles=(Role.resident,), order=26)
 nav.add_footer("complaints.filing.report", _l("举报违法违规"), order=20)
 
 #: Cases an anonymous reporter proved to hold the tracking code of, in this browser session.
 TRACKED = "tracked_cases"
-
-
-def event_text(event) -> str:
-    return translate_stored(event.message, event.params)
 
 
 def _case_context(case: Case, party: str) -> dict:
@@ -214,8 +211,6 @@ def my_cases_page():
     return render_template("complaints/my_cases.html", cases=my_cases(current_user), state_titles=CASE_STATE_TITLES,
                            category_titles=CASE_CATEGORY_TITLES, kind_titles=CASE_KIND_TITLES)
 
-
-nav.add("complaints.filing.my_cases_page", _l("我的投诉"), roles=(Role.resident,), order=26)
 
 
 def _own_or_404(number: str) -> Case:

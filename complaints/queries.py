@@ -13,6 +13,7 @@ from complaints.working_days import Calendar, CalendarUnknown
 from core.accounts.models import RoleGrant, User
 from core.clock import today_shanghai
 from core.db import db
+from core.i18n import translate_stored
 from core.permissions import Role
 
 #: Which timeline entries each party reads (regulators read everything).
@@ -56,6 +57,11 @@ def events_for(case: Case, party: str) -> list[CaseEvent]:
             for f in full)
 
     return [e for e in events if not twin(e)]
+
+
+def event_text(event: CaseEvent) -> str:
+    """A timeline entry in the reader's language."""
+    return translate_stored(event.message, event.params)
 
 
 def files_for(case: Case, party: str) -> list[CaseFile]:

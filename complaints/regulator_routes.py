@@ -38,6 +38,7 @@ from complaints.price_monitor import evidence_text
 from complaints.queries import (
     QueueFilter,
     case_by_number,
+    event_text,
     events_for,
     files_for,
     queue_query,
@@ -53,7 +54,7 @@ from core.db import db
 from core.districts import district_choices
 from core.errors import DomainError
 from core.forms import BaseForm, attach_domain_error, choices, title_choices
-from core.i18n import _, _l, translate_stored
+from core.i18n import _, _l
 from core.permissions import Role, require_role
 from core.personal_data import record_view
 from suppliers.models import Supplier
@@ -70,10 +71,6 @@ FLAG_TITLES = {
     "mine": _l("我承办的"),
 }
 CONFLICT = _l("该案件刚被他人修改，未作任何更改。请查看最新状态后重试。")
-
-
-def event_text(event) -> str:
-    return translate_stored(event.message, event.params)
 
 
 def _filter_form() -> QueueFilterForm:

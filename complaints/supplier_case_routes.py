@@ -8,23 +8,19 @@ from flask_login import current_user
 from complaints import workflow
 from complaints.forms import AnswerForm
 from complaints.models import CASE_CATEGORY_TITLES, CASE_KIND_TITLES, CASE_STATE_TITLES, FINDING_TITLES
-from complaints.queries import case_by_number, events_for, files_for, supplier_cases
+from complaints.queries import case_by_number, event_text, events_for, files_for, supplier_cases
 from complaints.services import due_status, rule_title
 from core import nav
 from core.db import db
 from core.errors import DomainError
 from core.forms import attach_domain_error
-from core.i18n import _, _l, translate_stored
+from core.i18n import _, _l
 from core.permissions import Role, require_role
 from suppliers.queries import staff_supplier_id
 
 bp = Blueprint("supplier_cases", __name__)
 
 nav.add("complaints.supplier_cases.index", _l("投诉处理"), roles=(Role.supplier,), order=24)
-
-
-def event_text(event) -> str:
-    return translate_stored(event.message, event.params)
 
 
 @bp.route("/supplier/cases")

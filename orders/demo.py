@@ -99,9 +99,10 @@ SCENARIOS = (
                                "距灶具水平 8 米以内的墙面上。请移位重新安装。"),
     Scenario("resident.rejected@demo.local", "500103", 1, ALARM_LOW, 1, "大溪沟街道", "渝中区大溪沟街道人和街 7 号 4-4",
              ("吴志强", "13883164321"), S.canceled, reason="想再比较一下其他品牌的报警器。"),
-    Scenario("resident2@demo.local", "500105", 4, VALVE_MID, 1, "观音桥街道", "江北区观音桥街道建新北路 16 号 2-1",
+    # (the complaints demo delists supplier 9: this paid order is then flagged and its resident offered a refund)
+    Scenario("resident2@demo.local", "500105", 9, VALVE_MID, 1, "观音桥街道", "江北区观音桥街道建新北路 16 号 2-1",
              ("陈建国", "13900139000"), S.paid),
-    Scenario("resident2@demo.local", "500105", 9, ALARM_LOW, 1, "观音桥街道", "江北区观音桥街道建新北路 16 号 2-1",
+    Scenario("resident2@demo.local", "500105", 4, ALARM_LOW, 1, "观音桥街道", "江北区观音桥街道建新北路 16 号 2-1",
              ("陈建国", "13900139000"), S.pending_payment, declined_first=True),
     Scenario("org@demo.local", "500103", 1, COMMERCIAL_ALARM, 2, "解放碑街道", "渝中区解放碑街道八一路 27 号 1 楼",
              ("王店长", "13320288866"), S.scheduled),
