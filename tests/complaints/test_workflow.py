@@ -11,7 +11,7 @@ from sqlalchemy import select
 from complaints import workflow
 from complaints.models import CaseState
 from core.audit import AuditEntry
-from core.clock import now_utc
+from core.clock import now_utc, today_shanghai
 from core.db import db
 from core.notifications import Notification
 from core.permissions import Role
@@ -198,9 +198,9 @@ def test_the_queue_filters(client, world):
 def test_overdue_and_due_soon_filters_follow_the_deadline(client, world):
     officer = regulator()
     late = complaint(world)
-    late.due_on = (now_utc() - timedelta(days=3)).date()
+    late.due_on = today_shanghai() - timedelta(days=3)
     soon = complaint(world)
-    soon.due_on = (now_utc() + timedelta(hours=1)).date()
+    soon.due_on = today_shanghai()  # due today (Asia/Shanghai): due soon, not yet overdue
     db.session.commit()
     login(client, officer)
     overdue = client.get("/regulator/cases?flag=overdue").text
