@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from core.accounts import services
 from core.accounts.models import OrganisationKind, ResidentKind, User
@@ -25,7 +26,18 @@ def ensure_user(email: str, display_name: str, roles: list[tuple[Role, str | Non
         return user
     grants = [(role, district_id(code) if code else None) for role, code in roles]
     return services.create_user(email=email, phone=fields.pop("phone", None), password=DEMO_PASSWORD,
-                                display_name=display_name, actor=None, roles=grants, **fields)
+                                display_name=display_name, actor=None, roles=grants, password_hash=_demo_hash(),
+                                **fields)
+
+
+_DEMO_HASH: list[str] = []
+
+
+def _demo_hash() -> str:
+    """One scrypt hash of the demo password per process, shared by the demo accounts (demo data only)."""
+    if not _DEMO_HASH:
+        _DEMO_HASH.append(generate_password_hash(DEMO_PASSWORD, method="scrypt"))
+    return _DEMO_HASH[0]
 
 
 def seed() -> None:

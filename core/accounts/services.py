@@ -101,8 +101,11 @@ def create_user(*, email: str | None, phone: str | None, password: str, display_
                 resident_kind: ResidentKind | None = None,
                 organisation_kind: OrganisationKind | None = None,
                 home_district_id: int | None = None, building_over_100m: bool | None = None,
-                locale: str | None = None) -> User:
-    """Create an account with its role grants; district-scoped roles need a district."""
+                locale: str | None = None, password_hash: str | None = None) -> User:
+    """Create an account with its role grants; district-scoped roles need a district.
+
+    `password_hash` (demo data only) reuses a hash already computed for `password`, so that seeding dozens of
+    demo accounts that share one password does not run scrypt for each."""
     email = email.strip().lower() if email else None
     if not email and not phone:
         raise DomainError(_("请填写邮箱或手机号码。"), field="email")
@@ -111,7 +114,10 @@ def create_user(*, email: str | None, phone: str | None, password: str, display_
                 organisation_kind=organisation_kind if resident_kind == ResidentKind.organisation else None,
                 home_district_id=home_district_id, building_over_100m=building_over_100m, locale=locale)
     user.set_phone(phone)
-    user.set_password(password)
+    if password_hash is not None:
+        user.password_hash = password_hash
+    else:
+        user.set_password(password)
     db.session.add(user)
     for role, district_id in roles:
         _add_grant(user, role, district_id)
