@@ -8,6 +8,7 @@ the case number and the code together.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import timedelta
 
@@ -15,23 +16,21 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from complaints.models import REOPENABLE, Case, CaseCategory, CaseEvent, CaseFile, CaseKind, CaseState
+from complaints.models import REOPENABLE, Case, CaseCategory, CaseEvent, CaseKind, CaseState
 from complaints.queries import regulators
-from complaints.services import compute_due, count_received, next_number, record_event
+from complaints.services import compute_due, count_received, next_number, record_event, save_files
 from core import audit
 from core.clock import now_utc
 from core.db import as_utc, db
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.i18n import N_, _
 from core.notifications import notify
-from core.uploads import save_upload
 from orders.models import Order
 from suppliers.models import Supplier
 
 #: Letters and digits that cannot be mistaken for one another when copied by hand (no 0/O, 1/I/L).
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_GROUPS = 4
-MAX_FILES = 5
 FILED = N_("已收到，案件编号 %(number)s")
 ADDED_INFO = N_("补充了材料")
 REOPEN_ASKED = N_("申请重新处理")
@@ -50,18 +49,6 @@ def normalise_code(code: str | None) -> str:
     return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
 
 
-def _save_files(case: Case, files, *, party: str, actor) -> list[CaseFile]:
-    stored = []
-    files = [f for f in (files or []) if getattr(f, "filename", "")]
-    if len(files) > MAX_FILES:
-        raise DomainError(_("一次最多上传 %(n)s 个文件。", n=MAX_FILES), field="evidence")
-    for storage in files:
-        name = save_upload(storage, kind="evidence", field="evidence")
-        item = CaseFile(case=case, stored_name=name, original_name=(storage.filename or "file")[-200:],
-                        added_by_party=party, uploaded_by_id=getattr(actor, "id", None))
-        db.session.add(item)
-        stored.append(item)
-    return stored
 
 
 def _check_text(description: str, resolution: str | None = None) -> tuple[str, str | None]:
@@ -76,7 +63,7 @@ def _open(case: Case, *, actor, files) -> Case:
     case.received_at = now_utc()
     case.state = CaseState.submitted
     db.session.add(case)
-    _save_files(case, files, party="complainant", actor=actor)
+    save_files(case, files, party="complainant", actor=actor)
     compute_due(case)
     db.session.flush()
     count_received(case)
@@ -138,18 +125,15 @@ def tracked_case(number: str | None, code: str | None) -> Case | None:
     candidate = normalise_code(code)
     if case is None or not case.tracking_code_hash or not candidate:
         # Spend the same time as a real check, so that timing does not tell which numbers exist.
-        check_password_hash(_DUMMY_HASH(), candidate or "x")
+        check_password_hash(_dummy_hash(), candidate or "x")
         return None
     return case if check_password_hash(case.tracking_code_hash, candidate) else None
 
 
-_dummy: list[str] = []
-
-
-def _DUMMY_HASH() -> str:  # noqa: N802 - a lazily computed constant
-    if not _dummy:
-        _dummy.append(generate_password_hash(new_tracking_code()))
-    return _dummy[0]
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no code matches, checked when the number is unknown (computed once per process)."""
+    return generate_password_hash(new_tracking_code())
 
 
 def add_information(case: Case, *, actor, text: str, files=()) -> CaseEvent:
@@ -159,7 +143,7 @@ def add_information(case: Case, *, actor, text: str, files=()) -> CaseEvent:
         raise InvalidTransition(_("案件已结束，不能再补充材料；如对结果有异议，可申请重新处理。"))
     if not text and not [f for f in (files or []) if getattr(f, "filename", "")]:
         raise DomainError(_("请填写补充说明或选择文件。"), field="text")
-    saved = _save_files(case, files, party="complainant", actor=actor)
+    saved = save_files(case, files, party="complainant", actor=actor)
     event = record_event(case, ADDED_INFO, actor=actor, note=text or None, audience="complainant",
                          params={"files": len(saved)})
     audit.record(actor, "case.information_added", case, extra={"number": case.number, "files": len(saved)})

@@ -17,6 +17,14 @@ from core.i18n import _l
 EVIDENCE_HELP = _l("可选，最多 5 个文件；PDF、PNG 或 JPEG，每个不超过 10 MB（如发票、收据、照片、聊天截图）。")
 
 
+def _description(label, length_message) -> TextAreaField:
+    """What happened: 10 to 5000 characters, with the hint that makes a case quick to check."""
+    return TextAreaField(label, filters=[strip_filter],
+                         validators=[DataRequired(message=_l("请把事情经过写清楚（至少 10 个字）。")),
+                                     Length(min=10, max=5000, message=length_message)],
+                         render_kw={"rows": 6}, description=_l("时间、地点、经过和涉及的金额，写得越具体，核查越快。"))
+
+
 def category_choices():
     return choices([("", _l("请选择")), *[(key.value, title) for key, title in CASE_CATEGORY_TITLES.items()]])
 
@@ -30,11 +38,7 @@ class ComplaintForm(BaseForm):
     product = SelectField(_l("相关产品（可选）"), coerce=optional_int, validators=[Optional()])
     category = SelectField(_l("投诉类别"), choices=category_choices,
                            validators=[InputRequired(message=_l("请选择投诉类别。"))])
-    description = TextAreaField(_l("事情经过"), filters=[strip_filter],
-                                validators=[DataRequired(message=_l("请把事情经过写清楚（至少 10 个字）。")),
-                                            Length(min=10, max=5000, message=_l("事情经过应为 10 到 5000 个字。"))],
-                                render_kw={"rows": 6},
-                                description=_l("时间、地点、经过和涉及的金额，写得越具体，核查越快。"))
+    description = _description(_l("事情经过"), _l("事情经过应为 10 到 5000 个字。"))
     resolution_wanted = TextAreaField(_l("希望如何解决"), filters=[strip_filter],
                                       validators=[Optional(), Length(max=1000, message=_l("最多 1000 个字。"))],
                                       render_kw={"rows": 2}, description=_l("如退款、更换、上门维修等（可选）。"))
@@ -88,11 +92,7 @@ class ReportForm(SpamGuard, BaseForm):
     district = SelectField(_l("发生地所在区县"), coerce=optional_int, validators=[Optional()])
     category = SelectField(_l("举报类别"), choices=category_choices,
                            validators=[InputRequired(message=_l("请选择举报类别。"))])
-    description = TextAreaField(_l("举报内容"), filters=[strip_filter],
-                                validators=[DataRequired(message=_l("请把事情经过写清楚（至少 10 个字）。")),
-                                            Length(min=10, max=5000, message=_l("举报内容应为 10 到 5000 个字。"))],
-                                render_kw={"rows": 6},
-                                description=_l("时间、地点、经过和涉及的金额，写得越具体，核查越快。"))
+    description = _description(_l("举报内容"), _l("举报内容应为 10 到 5000 个字。"))
     evidence = MultipleFileField(_l("证据材料"), description=EVIDENCE_HELP)
     reporter_name = StringField(_l("您的姓名（可选）"), filters=[strip_filter],
                                 validators=[Optional(), Length(max=50, message=_l("姓名最多 50 个字。"))],

@@ -41,7 +41,7 @@ from core.forms import format_yuan
 from core.i18n import N_, msgid_of, translate_stored
 from core.notifications import notify
 from registry.lists.models import ListVersion, ListVersionItem
-from registry.lists.queries import _current_ids
+from registry.lists.queries import current_version_ids
 from suppliers.models import Supplier
 
 LV, LVI, P = ListVersion, ListVersionItem, Product
@@ -110,7 +110,7 @@ def _current_items():
     alarm is compared with commercial alarms, a household one with household ones)."""
     return (select(LVI.district_id, LVI.product_id, LVI.supplier_id, LVI.price_fen, LVI.version_id,
                    P.device_type, _usage(), P.tier)
-            .join(P, P.id == LVI.product_id).where(LVI.version_id.in_(_current_ids()))).subquery("cur")
+            .join(P, P.id == LVI.product_id).where(LVI.version_id.in_(current_version_ids()))).subquery("cur")
 
 
 def inflated_rows(threshold: int) -> list:

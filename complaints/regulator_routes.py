@@ -33,6 +33,7 @@ from complaints.models import (
     Case,
     CaseKind,
     CaseState,
+    Finding,
 )
 from complaints.price_monitor import evidence_text
 from complaints.queries import (
@@ -87,16 +88,21 @@ def _filter_form() -> QueueFilterForm:
     return form
 
 
+def _queue_filter(form: QueueFilterForm) -> tuple[QueueFilter, bool]:
+    """The filter the GET arguments ask for (no filter when they are not valid) and whether they were."""
+    if not form.validate():
+        return QueueFilter(), False
+    return QueueFilter(state=form.state.data or None, category=form.category.data or None,
+                       kind=form.kind.data or None, district_id=form.district.data or None,
+                       supplier_id=form.supplier.data or None, flag=form.flag.data or None,
+                       q=form.q.data or None), True
+
+
 @bp.route("/regulator/cases")
 @require_role(Role.regulator)
 def queue():
     form = _filter_form()
-    valid = form.validate()
-    f = QueueFilter()
-    if valid:
-        f = QueueFilter(state=form.state.data or None, category=form.category.data or None,
-                        kind=form.kind.data or None, district_id=form.district.data or None,
-                        supplier_id=form.supplier.data or None, flag=form.flag.data or None, q=form.q.data or None)
+    f, valid = _queue_filter(form)
     cal = Calendar.load()
     page = db.paginate(queue_query(f, viewer=current_user, cal=cal), per_page=25, error_out=False)
     counts = {flag: db.session.scalar(select(db.func.count()).select_from(
@@ -123,12 +129,7 @@ def _csv_cell(value) -> str:
 @require_role(Role.regulator)
 def export():
     """The filtered queue as CSV (UTF-8 with BOM for Excel), without personal data."""
-    form = _filter_form()
-    f = QueueFilter()
-    if form.validate():
-        f = QueueFilter(state=form.state.data or None, category=form.category.data or None,
-                        kind=form.kind.data or None, district_id=form.district.data or None,
-                        supplier_id=form.supplier.data or None, flag=form.flag.data or None, q=form.q.data or None)
+    f, _valid = _queue_filter(_filter_form())
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([str(c) for c in EXPORT_COLUMNS])
@@ -185,8 +186,9 @@ def _render_case(case: Case, forms: dict):
         evidence_text=evidence_text)
 
 
-def _act(number: str, name: str, form_class, action, done_message):
-    """Validate the action's form, run it, commit; on a problem show the case page with the form's errors."""
+def _act(number: str, name: str, form_class, action, done_message, *, then=None):
+    """Validate the action's form, run it, commit; on a problem show the case page with the form's errors.
+    `then(case)` may name where to go after success (default: the case page)."""
     case = _case_or_404(number)
     form = form_class()
     if name == "assign":
@@ -205,6 +207,8 @@ def _act(number: str, name: str, form_class, action, done_message):
             return _render_case(_case_or_404(number), {name: form}), 422
         else:
             flash(done_message, "success")
+            if then is not None and (target := then(case)):
+                return redirect(target)
         return redirect(url_for(".case", number=case.number))
     return _render_case(case, {name: form}), 422
 
@@ -257,14 +261,14 @@ def close(number: str):
     def action(case, form):
         workflow.close(case, actor=current_user, finding=form.finding.data, text=form.reason.data)
 
-    response = _act(number, "close", CloseForm, action, _("案件已办结。"))
-    closed = case_by_number(number)
-    if closed is not None and closed.state == CaseState.closed and closed.finding == "substantiated" \
-            and closed.supplier_id and getattr(response, "status_code", 0) == 302:
+    def then(case):
+        """A substantiated finding about a registered company goes on to its sanctions page."""
+        if case.finding != Finding.substantiated or case.supplier_id is None:
+            return None
         flash(_("核查属实：请在处罚页面作出处理（警告、责令整改、暂停、移出清单或列入黑名单）。"), "info")
-        return redirect(url_for("complaints.sanctions.supplier_sanctions", supplier_id=closed.supplier_id,
-                                case=closed.number))
-    return response
+        return url_for("complaints.sanctions.supplier_sanctions", supplier_id=case.supplier_id, case=case.number)
+
+    return _act(number, "close", CloseForm, action, _("案件已办结。"), then=then)
 
 
 @bp.route("/regulator/cases/<number>/merge", methods=["POST"])

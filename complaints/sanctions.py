@@ -39,7 +39,6 @@ from core.districts import District
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.i18n import N_, _, message_node, msgid_of, stored_message
 from core.notifications import notify
-from core.permissions import Role
 from orders.withdrawal import withdraw_supplier
 from registry.lists import queries as list_queries
 from registry.lists import services as list_services
@@ -65,9 +64,6 @@ LIFTED_SUBJECT = N_("%(company)s：%(kind)s已完成或解除")
 #: The reason the registry records and announces: the case's category and the regulator's note.
 DELIST_REASON = N_("%(category)s：%(note)s")
 
-
-def is_regulator(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and user.has_role(Role.regulator)
 
 
 def _kind_param(kind: SanctionKind) -> str:
@@ -116,7 +112,7 @@ def _districts_to_delist(supplier: Supplier, district: District | None) -> list[
 def impose(case: Case, kind: SanctionKind, *, actor: User, note: str, district: District | None = None,
            due_on: date | None = None, until: date | None = None, today: date | None = None) -> Sanction:
     """Impose a sanction of `kind` on the case's supplier, with all its effects; refuses bad input unchanged."""
-    if not is_regulator(actor):
+    if not Case.is_regulator(actor):
         raise NotAllowed(_("只有市场监管部门可以作出处理。"))
     kind = SanctionKind(kind)
     check_case(case)
@@ -189,7 +185,7 @@ def _delist(case: Case, supplier: Supplier, districts: list[District], *, actor:
 
 def complete(sanction: Sanction, actor: User, note: str) -> None:
     """Record a rectification as done, or lift a suspension or a blacklist (the company is verified again)."""
-    if not is_regulator(actor):
+    if not Case.is_regulator(actor):
         raise NotAllowed(_("只有市场监管部门可以作出处理。"))
     kind = SanctionKind(sanction.kind)
     note = (note or "").strip()

@@ -18,6 +18,7 @@ from complaints.models import (
     CASE_STATE_TITLES,
     Case,
     CaseEvent,
+    CaseFile,
     CaseKind,
     CaseSequence,
     CaseState,
@@ -26,9 +27,10 @@ from complaints.working_days import Calendar, CalendarUnknown
 from core import audit
 from core.clock import now_utc, to_shanghai, today_shanghai
 from core.db import db
-from core.errors import InvalidTransition
+from core.errors import DomainError, InvalidTransition
 from core.i18n import N_, _, msgid_of
 from core.notifications import notify
+from core.uploads import save_upload
 from suppliers import complaint_figures
 
 C = CaseState
@@ -131,6 +133,25 @@ def due_status(case: Case, cal: Calendar | None = None, today: date | None = Non
     except CalendarUnknown:
         return "unknown"
     return "due_soon" if left <= int(current_app.config["CASE_DUE_SOON_WORKING_DAYS"]) else None
+
+
+# -- evidence ------------------------------------------------------------------------------------------------
+
+MAX_FILES = 5
+
+def save_files(case: Case, files, *, party: str, actor) -> list[CaseFile]:
+    """Store evidence files of `party` (core.uploads rules) on the case; refuses more than MAX_FILES."""
+    stored = []
+    files = [f for f in (files or []) if getattr(f, "filename", "")]
+    if len(files) > MAX_FILES:
+        raise DomainError(_("一次最多上传 %(n)s 个文件。", n=MAX_FILES), field="evidence")
+    for storage in files:
+        name = save_upload(storage, kind="evidence", field="evidence")
+        item = CaseFile(case=case, stored_name=name, original_name=(storage.filename or "file")[-200:],
+                        added_by_party=party, uploaded_by_id=getattr(actor, "id", None))
+        db.session.add(item)
+        stored.append(item)
+    return stored
 
 
 # -- timeline and state changes ------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from complaints.models import (
     CaseState,
     Finding,
 )
-from complaints.services import compute_due, record_event, tell_complainant, transition
+from complaints.services import compute_due, record_event, save_files, tell_complainant, transition
 from core import audit
 from core.accounts.models import User
 from core.clock import now_utc
@@ -137,14 +137,12 @@ def start_investigation(case: Case, *, actor) -> None:
 
 def supplier_respond(case: Case, *, actor, text: str, files=()) -> None:
     """The invited supplier's answer (it may answer again while the case is open; each answer is kept)."""
-    from complaints.filing import _save_files
-
     if not case.supplier_may_see(actor):
         raise NotAllowed(_("无权回复该案件。"))
     if not case.is_open:
         raise InvalidTransition(_("案件已结束，不能再回复。"))
     text = _reason(text, _("请填写情况说明。"))
-    saved = _save_files(case, files, party="supplier", actor=actor)
+    saved = save_files(case, files, party="supplier", actor=actor)
     case.supplier_response = text
     case.supplier_responded_at = now_utc()
     record_event(case, ANSWERED, actor=actor, note=text, audience="supplier", params={"files": len(saved)})

@@ -22,7 +22,7 @@ def district_by_code(code: str) -> District | None:
     return db.session.scalar(select(District).where(District.code == code))
 
 
-def _current_ids():
+def current_version_ids():
     """Subquery: the id of each district's latest version."""
     latest = (select(ListVersion.district_id, func.max(ListVersion.number).label("number"))
               .group_by(ListVersion.district_id).subquery())
@@ -39,7 +39,7 @@ def current_version(district: District | int) -> ListVersion | None:
 
 def current_versions() -> dict[int, ListVersion]:
     """district id → current version, for every district that has published."""
-    rows = db.session.scalars(select(ListVersion).where(ListVersion.id.in_(_current_ids())))
+    rows = db.session.scalars(select(ListVersion).where(ListVersion.id.in_(current_version_ids())))
     return {v.district_id: v for v in rows}
 
 
@@ -64,7 +64,7 @@ def listed_product_districts(product_ids: list[int] | None = None) -> dict[int, 
     """product id → codes of the districts whose CURRENT published list carries it."""
     query = (select(ListVersionItem.product_id, District.code)
              .join(District, District.id == ListVersionItem.district_id)
-             .where(ListVersionItem.version_id.in_(_current_ids())))
+             .where(ListVersionItem.version_id.in_(current_version_ids())))
     if product_ids is not None:
         if not product_ids:
             return {}
@@ -82,7 +82,7 @@ def listed_product_prices(product_ids: list[int]) -> dict[int, dict[str, tuple[i
     query = (select(ListVersionItem.product_id, District.code, ListVersionItem.price_fen,
                     ListVersionItem.install_fee_fen)
              .join(District, District.id == ListVersionItem.district_id)
-             .where(ListVersionItem.version_id.in_(_current_ids()), ListVersionItem.product_id.in_(product_ids)))
+             .where(ListVersionItem.version_id.in_(current_version_ids()), ListVersionItem.product_id.in_(product_ids)))
     result: dict[int, dict[str, tuple[int, int]]] = {}
     for product_id, code, price, fee in db.session.execute(query):
         result.setdefault(product_id, {})[code] = (price, fee)
@@ -93,13 +93,13 @@ def listed_item(district_id: int, product_id: int) -> ListVersionItem | None:
     """The product on the district's current list (with its published price and fee), or None."""
     return db.session.scalar(select(ListVersionItem).where(
         ListVersionItem.district_id == district_id, ListVersionItem.product_id == product_id,
-        ListVersionItem.version_id.in_(_current_ids())))
+        ListVersionItem.version_id.in_(current_version_ids())))
 
 
 def supplier_listed_districts(supplier_id: int) -> list[District]:
     """Districts whose current list carries the supplier."""
     ids = select(ListVersionItem.district_id).where(
-        ListVersionItem.supplier_id == supplier_id, ListVersionItem.version_id.in_(_current_ids()))
+        ListVersionItem.supplier_id == supplier_id, ListVersionItem.version_id.in_(current_version_ids()))
     return list(db.session.scalars(select(District).where(District.id.in_(ids)).order_by(District.code)))
 
 
