@@ -36,7 +36,6 @@ def load_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": _env(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'app.sqlite3'}"
         ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SEARCH_INDEX_DIR": _env("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index")),
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads")),
         "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
@@ -103,6 +102,10 @@ def load_config(overrides: dict | None = None) -> dict:
     }
     cfg.update(overrides)
     cfg["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    # a server connection may have been dropped while idle in the pool: test it on checkout; an SQLite file
+    # cannot drop, and the extra `SELECT 1` would be a quarter of a cached page's database time
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
+                   {} if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else {"pool_pre_ping": True})
     check_config(cfg)
     return cfg
 

@@ -50,25 +50,84 @@ def select_locale() -> str:
     return current_app.config.get("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
 
 
+#: (locale, currency) → (positive prefix, suffix, negative prefix, suffix, group, decimal), or None: use Babel.
+_MONEY_PATTERNS: dict[tuple[str, str], tuple[str, str, str, str, str, str] | None] = {}
+
+
+def _money_pattern(locale: str, currency: str):
+    """What Babel's currency format of `locale` puts around a number, found once (checked against Babel)."""
+    key = (locale, currency)
+    if key not in _MONEY_PATTERNS:
+        from babel.numbers import format_currency as babel_currency
+        from babel.numbers import get_currency_precision, get_decimal_symbol, get_group_symbol
+
+        pattern = None
+        group, decimal = get_group_symbol(locale), get_decimal_symbol(locale)
+        number = f"1{group}234{group}567{decimal}89"
+        positive = babel_currency(Decimal("1234567.89"), currency, locale=locale)
+        negative = babel_currency(Decimal("-1234567.89"), currency, locale=locale)
+        if get_currency_precision(currency) == 2 and number in positive and number in negative:
+            pattern = (*positive.split(number, 1), *negative.split(number, 1), group, decimal)
+            for probe in (0, 5, -7, 100, 19900, -123456, 98765432101):
+                if _format_fen(probe, pattern) != babel_currency(Decimal(probe) / 100, currency, locale=locale):
+                    pattern = None
+                    break
+        _MONEY_PATTERNS[key] = pattern
+    return _MONEY_PATTERNS[key]
+
+
+def _format_fen(fen: int, pattern) -> str:
+    prefix, suffix, neg_prefix, neg_suffix, group, decimal = pattern
+    units, cents = divmod(abs(fen), 100)
+    number = f"{units:,}".replace(",", group) + f"{decimal}{cents:02d}"
+    return f"{neg_prefix}{number}{neg_suffix}" if fen < 0 else f"{prefix}{number}{suffix}"
+
+
 def money(fen: int | None, currency: str = "CNY") -> str:
-    """Format an integer amount of fen for the active locale (¥199.00 / CN¥199.00)."""
+    """Format an integer amount of fen for the active locale (¥199.00 / CN¥199.00).
+
+    Babel's pattern is looked up once per locale and currency; the number is then formatted with integers
+    (the same text as Babel's format_currency).
+    """
     if fen is None:
         return "—"
-    return format_currency(Decimal(fen) / 100, currency)
+    locale = str(get_locale() or DEFAULT_LOCALE)
+    pattern = _money_pattern(locale, currency) if isinstance(fen, int) else None
+    if pattern is None:
+        return format_currency(Decimal(fen) / 100, currency)
+    return _format_fen(fen, pattern)
 
 
-def datetime_local(value: datetime | None, fmt: str = "medium") -> str:
-    """Show a UTC timestamp in Asia/Shanghai, formatted for the active locale."""
+#: One date style per locale, without seconds: 2026年12月2日 08:39 / 2 Dec 2026, 08:39 (never US 12/2/26).
+DATE_PATTERNS = {"zh_CN": "y年M月d日", "en": "d MMM y"}
+DATETIME_PATTERNS = {"zh_CN": "y年M月d日 HH:mm", "en": "d MMM y, HH:mm"}
+
+
+def _pattern(patterns: dict[str, str]) -> str:
+    locale = str(get_locale() or DEFAULT_LOCALE)
+    return patterns.get(locale) or patterns["en" if locale.startswith("en") else DEFAULT_LOCALE]
+
+
+def datetime_local(value: datetime | date | None, fmt: str = "medium") -> str:
+    """A UTC timestamp in Asia/Shanghai, in the locale's one style (`fmt`, short/medium/long, is the same style)."""
     if value is None:
         return "—"
-    return format_datetime(value, fmt)
+    if not isinstance(value, datetime):  # a calendar date given to the `dt` filter
+        return date_local(value)
+    return format_datetime(value, _pattern(DATETIME_PATTERNS))
 
 
-def date_local(value: date | None, fmt: str = "medium") -> str:
-    """Format a calendar date for the active locale."""
-    if value is None:
+def date_local(value: date | str | None, fmt: str = "medium") -> str:
+    """A calendar date (a timestamp: its Shanghai day; an ISO `YYYY-MM-DD` string, as stored in JSON) in the
+    locale's one style: 2026年12月2日 / 2 Dec 2026."""
+    if value is None or value == "":
         return "—"
-    return format_date(value, fmt)
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return format_date(value, _pattern(DATE_PATTERNS))
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
@@ -159,7 +218,7 @@ def translate_stored(message: str, params: dict | None = None) -> str:
 
 def join_list(items, style: str = "standard") -> str:
     """Join words the way the active locale lists them (甲、乙和丙 / a, b, and c; style "or": 甲、乙或丙)."""
-    words = [str(item) for item in items if item not in (None, "")]
+    words = [text for text in ("" if item is None else str(item) for item in items) if text]  # each str() once
     if not words:
         return ""
     return format_list(words, style=style, locale=get_locale() or DEFAULT_LOCALE)
@@ -167,7 +226,17 @@ def join_list(items, style: str = "standard") -> str:
 
 def parenthesize(text) -> Markup:
     """An aside in the locale's parentheses: 「（家用）」 in Chinese, " (household)" in English (escaped once)."""
-    if text in (None, ""):
+    if text is None:
         return Markup("")
-    pattern = escape(_("（%(text)s）")).replace("%(text)s", "{}")  # escape() returns Markup
+    text = text if isinstance(text, Markup) else str(text)  # a lazy string is translated once
+    if not text:
+        return Markup("")
+    locale = str(get_locale() or DEFAULT_LOCALE)
+    pattern = _PAREN_PATTERNS.get(locale)
+    if pattern is None:
+        pattern = _PAREN_PATTERNS[locale] = escape(_("（%(text)s）")).replace("%(text)s", "{}")  # Markup
     return pattern.format(text)
+
+
+#: locale → the escaped parentheses pattern of `parenthesize` (the catalogue does not change while running).
+_PAREN_PATTERNS: dict[str, Markup] = {}

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from core.db import as_utc, db
-from core.districts import all_districts
+from core.districts import District, all_districts
+from core.http_cache import cached_response
 from core.i18n import _
 from core.web import error_response
 from registry.lists import queries
 from registry.lists.models import AnnouncementKind
+from registry.lists.public_routes import generation
 from registry.lists.snapshots import diff, supplier_public_dict
 from suppliers.models import Supplier, SupplierStatus
 
@@ -18,6 +20,17 @@ bp = Blueprint("registry_api", __name__, url_prefix="/api/v1")
 
 def _iso(value) -> str | None:
     return as_utc(value).isoformat() if value is not None else None
+
+
+def _json(body) -> bytes:
+    """The bytes jsonify would send."""
+    return current_app.json.response(body).get_data()
+
+
+def _cached(parts: tuple, render, last_modified):
+    """A list answer with ETag / Last-Modified / 304 and `public, max-age=60` (the same for everyone)."""
+    return cached_response(parts, render, last_modified=last_modified, mimetype="application/json", shared=True,
+                           local=generation())
 
 
 def _district_or_error(code: str):
@@ -53,27 +66,47 @@ def districts():
     return jsonify({"districts": rows})
 
 
+def _stamp_or_error(code: str):
+    stamp = queries.list_stamp(code)
+    if stamp is None:
+        return None, error_response(404, _("未知的区县代码：%(code)s", code=code), error_code="not_found",
+                                    field="code")
+    return stamp, None
+
+
 @bp.get("/districts/<code>/list")
 def district_list(code: str):
-    district, error = _district_or_error(code)
+    stamp, error = _stamp_or_error(code)
     if error:
         return error
-    version = queries.current_version(district)
-    if version is None:
+    if stamp.version_id is None:
         return error_response(404, _("该区县尚未公布目录清单。"), error_code="not_published", field="code")
-    return jsonify({"district": district.code, "version": version.number,
-                    "published_at": _iso(version.published_at), "exception_reason": version.exception_reason,
-                    "below_minimum": version.below_minimum, "suppliers": version.suppliers})
+
+    def render() -> bytes:
+        version = queries.version_by_id(stamp.version_id)
+        return _json({"district": stamp.code, "version": version.number,
+                      "published_at": _iso(version.published_at), "exception_reason": version.exception_reason,
+                      "below_minimum": version.below_minimum, "suppliers": version.suppliers})
+
+    return _cached(("list", stamp.code, stamp.version_id, stamp.number, stamp.published_at), render,
+                   stamp.published_at)
 
 
 @bp.get("/districts/<code>/list/versions")
 def district_list_versions(code: str):
-    district, error = _district_or_error(code)
+    stamp, error = _stamp_or_error(code)
     if error:
         return error
-    history = list(reversed(queries.versions(district)))
-    rows = [_version_dict(district, v, history[i - 1] if i else None, full=False) for i, v in enumerate(history)]
-    return jsonify({"district": district.code, "versions": list(reversed(rows))})
+
+    def render() -> bytes:
+        district = db.session.get(District, stamp.id)
+        history = list(reversed(queries.versions(district)))
+        rows = [_version_dict(district, v, history[i - 1] if i else None, full=False) for i, v in enumerate(history)]
+        return _json({"district": district.code, "versions": list(reversed(rows))})
+
+    # versions are never changed nor deleted: the latest names the whole history
+    return _cached(("versions", stamp.code, stamp.version_id, stamp.number, stamp.published_at), render,
+                   stamp.published_at)
 
 
 @bp.get("/districts/<code>/list/versions/<int:number>")
@@ -84,7 +117,9 @@ def district_list_version(code: str, number: int):
     version = queries.version_by_number(district, number)
     if version is None:
         return error_response(404, _("没有该版本。"), error_code="not_found", field="number")
-    return jsonify(_version_dict(district, version, queries.previous_version(version), full=True))
+    return _cached(("version", district.code, version.id, version.published_at),
+                   lambda: _json(_version_dict(district, version, queries.previous_version(version), full=True)),
+                   version.published_at)
 
 
 @bp.get("/suppliers/<int:supplier_id>")

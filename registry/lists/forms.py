@@ -102,6 +102,9 @@ class PublishForm(BaseForm):
                                      description=_l("仅在入选单位少于 3 家时填写；理由将在公告和公开页面展示。"))
     #: The current version number the official was looking at (0: none yet); a later one means a conflict.
     seen_number = HiddenField()
+    #: Empty on the list page (the next step shows the changes to confirm); on the confirmation page, the digest
+    #: of what was shown: publishing refuses when the working list changed since.
+    confirm = HiddenField()
 
     def seen(self) -> int | None:
         """The version number the form was loaded with; None when the form did not send one."""

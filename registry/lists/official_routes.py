@@ -10,13 +10,15 @@ from core import nav
 from core.accounts.forms import EmptyForm
 from core.db import db
 from core.districts import District, all_districts
+from core.errors import DomainError
+from core.forms import attach_domain_error
 from core.i18n import _, _l
 from core.permissions import Role, require_role
 from core.views import submit
-from registry.lists import queries
+from registry.lists import publication, queries
 from registry.lists import services as list_services
 from registry.lists.forms import PublishForm, RemoveSupplierForm, ReviewForm, SolicitationForm
-from registry.lists.labels import TITLES
+from registry.lists.labels import resolved_titles
 from registry.lists.models import (
     APPLICATION_STATUS_TITLES,
     CRITERIA_TITLES,
@@ -37,7 +39,7 @@ nav.add("registry.official.dashboard", _l("区县工作台"), roles=OFFICIAL_ROL
 def _titles():
     return {"status_titles": SOLICITATION_STATUS_TITLES, "application_titles": APPLICATION_STATUS_TITLES,
             "device_titles": DEVICE_TYPE_TITLES, "criteria_titles": CRITERIA_TITLES, "tier_titles": TIER_TITLES,
-            "titles": TITLES}
+            "titles": resolved_titles(), **publication.TEMPLATE_HELPERS}
 
 
 def _my_districts() -> list[District]:
@@ -71,12 +73,28 @@ def district_list(code: str):
     def keep_problems(exc):
         refused.extend(getattr(exc, "problems", ()))
 
-    done = submit(form, lambda: list_services.publish_list(district, actor=current_user, seen_number=form.seen(),
-                                                           exception_reason=form.exception_reason.data),
-                  lambda version: _("目录清单第 %(n)s 版已公布。", n=version.number),
-                  url_for("registry.official.district_list", code=code), on_error=keep_problems)
-    if done is not None:
-        return done
+    if request.method == "POST" and not (form.confirm.data or "").strip():
+        # step 1: the checks, then the changes to confirm (nothing is written)
+        if form.validate_on_submit():
+            try:
+                preview = list_services.preview_publication(district, exception_reason=form.exception_reason.data,
+                                                            seen_number=form.seen())
+            except DomainError as exc:
+                db.session.rollback()
+                if not attach_domain_error(form, exc):
+                    flash(exc.message, "danger")
+                keep_problems(exc)
+            else:
+                return render_template("registry/official/publish_confirm.html", district=district, form=form,
+                                       preview=preview, seen_number=form.seen_number.data or "0")
+    else:
+        done = submit(form, lambda: list_services.publish_list(
+            district, actor=current_user, seen_number=form.seen(), exception_reason=form.exception_reason.data,
+            confirmed=form.confirm.data.strip()),
+            lambda version: _("目录清单第 %(n)s 版已公布。", n=version.number),
+            url_for("registry.official.district_list", code=code), on_error=keep_problems)
+        if done is not None:
+            return done
     problems = refused or list_services.check_working_list(district)
     return render_template("registry/official/list.html", district=district, form=form, problems=problems,
                            entries=queries.working_entries(district), version=queries.current_version(district),

@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from catalog.models import TIER_ORDER, TIER_TITLES, CertificateStatus, ProductStatus
-from core.i18n import _, join_list
+from core.i18n import _, _l, join_list, ngettext
+from core.policy_source import source_reference
 
 MIN_SUPPLIERS = 3
 
@@ -19,6 +20,29 @@ RULES = {
     "list.certificate_expired": "附件3 一、1",
     "list.product_invalid": "附件3",
 }
+
+
+#: What each list rule asks for, in plain words (the rule ids stay internal).
+RULE_TITLES = {
+    "list.min_suppliers": _l("入选单位原则上不少于 3 家"),
+    "list.tiers": _l("每家单位低、中、高档产品齐全"),
+    "list.public_fields": _l("向社会公开的信息完整"),
+    "list.supplier_status": _l("单位未被暂停或列入黑名单"),
+    "list.certificate_expired": _l("产品证书在有效期内"),
+    "list.product_invalid": _l("产品处于有效状态"),
+}
+
+
+def source_label(source: str | None) -> str:
+    """The annex and clause of a stored source in the reader's language, without the quote that follows them:
+    "附件1 四(二) 原则上不少于3家" shows as 「附件1 四(二)」 / "Annex 1, IV(2)" ('' when there is none)."""
+    return source_reference(" ".join((source or "").split()[:2]))
+
+
+def rule_title(rule: str | None) -> str:
+    """A rule in plain words ('' for an unknown rule: the problem's message still says what is wrong)."""
+    title = RULE_TITLES.get(rule or "")
+    return str(title) if title is not None else ""
 
 
 @dataclass
@@ -71,9 +95,10 @@ def check(candidates: list[Candidate], *, today: date, exception_reason: str | N
     """All section 4 problems of a would-be list; `list.min_suppliers` is excused by an exception reason."""
     problems: list[Problem] = []
     if len(candidates) < MIN_SUPPLIERS and not (exception_reason or "").strip():
-        problems.append(Problem("list.min_suppliers", _(
+        problems.append(Problem("list.min_suppliers", ngettext(
             "清单上只有 %(count)s 家单位，原则上不少于 3 家；少于 3 家须填写书面例外理由。",
-            count=len(candidates))))
+            "清单上只有 %(count)s 家单位，原则上不少于 3 家；少于 3 家须填写书面例外理由。",
+            len(candidates), count=len(candidates))))
     for cand in candidates:
         problems.extend(_supplier_problems(cand, today))
     return problems
@@ -112,3 +137,12 @@ def _supplier_problems(cand: Candidate, today: date) -> list[Problem]:
         found.append(Problem("list.tiers", _("%(name)s 缺少有效的%(tiers)s产品（低、中、高档各至少一款）。",
                                              name=s.legal_name, tiers=join_list(lacking)), **who))
     return found
+
+
+def rule_source(rule: str | None) -> str:
+    """The policy text a rule comes from, as stored ('' for an unknown rule)."""
+    return RULES.get(rule or "", "")
+
+
+#: What list pages use to show a problem: its rule in plain words and its source clause (never the rule id).
+TEMPLATE_HELPERS = {"rule_title": rule_title, "rule_source": rule_source, "source_label": source_label}

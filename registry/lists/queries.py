@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from core.db import db
 from core.districts import District
@@ -138,3 +138,74 @@ def pending_applications(district_ids: set[int]) -> list[Application]:
 def supplier_applications(supplier_id: int) -> list[Application]:
     return list(db.session.scalars(select(Application).where(Application.supplier_id == supplier_id)
                                    .order_by(Application.created_at.desc(), Application.id.desc())))
+
+
+def current_version_stamp(district_id: int) -> tuple[int, int, object] | None:
+    """(id, number, published_at) of the district's current version, without loading its snapshot."""
+    row = db.session.execute(select(ListVersion.id, ListVersion.number, ListVersion.published_at)
+                             .where(ListVersion.district_id == district_id)
+                             .order_by(ListVersion.number.desc()).limit(1)).first()
+    return tuple(row) if row else None
+
+
+def announcement_stamps(district_id: int, limit: int = 5) -> list[tuple[int, object]]:
+    """(id, published_at) of the district's latest announcements, newest first (what the list page shows)."""
+    return [tuple(r) for r in db.session.execute(
+        select(Announcement.id, Announcement.published_at).where(Announcement.district_id == district_id)
+        .order_by(Announcement.published_at.desc(), Announcement.id.desc()).limit(limit))]
+
+
+def version_by_id(version_id: int) -> ListVersion | None:
+    return db.session.get(ListVersion, version_id)
+
+
+def supplier_current_listings(supplier_id: int) -> list[tuple[District, ListVersion, dict]]:
+    """(district, current version, the supplier's entry in its snapshot) for each current list carrying it."""
+    result = []
+    versions = db.session.scalars(select(ListVersion).where(
+        ListVersion.id.in_(current_version_ids()),
+        ListVersion.id.in_(select(ListVersionItem.version_id).where(ListVersionItem.supplier_id == supplier_id))))
+    for version in versions:
+        entry = next((s for s in version.suppliers if s["id"] == supplier_id), None)
+        if entry is not None:
+            result.append((version.district, version, entry))
+    return sorted(result, key=lambda row: row[0].code)
+
+
+def _list_stamp_statement():
+    latest = (select(func.max(ListVersion.number)).where(ListVersion.district_id == District.id)
+              .correlate(District).scalar_subquery())
+    notes = select(Announcement.id, Announcement.published_at).where(Announcement.district_id == District.id)
+    return (select(District.id, District.code, District.name, District.name_en, ListVersion.id.label("version_id"),
+                   ListVersion.number, ListVersion.published_at,
+                   notes.with_only_columns(func.max(Announcement.id)).correlate(District).scalar_subquery()
+                   .label("notes_last"),
+                   notes.with_only_columns(func.count(Announcement.id)).correlate(District).scalar_subquery()
+                   .label("notes_count"),
+                   notes.with_only_columns(func.max(Announcement.published_at)).correlate(District)
+                   .scalar_subquery().label("notes_at"))
+            .outerjoin(ListVersion, (ListVersion.district_id == District.id) & (ListVersion.number == latest))
+            .where(District.code == bindparam("code")))
+
+
+_LIST_STAMP = None
+
+
+def list_stamp(code: str):
+    """One light query for a list page's validators: the district (id, code, names), its current version (id,
+    number, published_at: None when it never published) and its announcements (last id, count, latest time).
+
+    Versions and announcements are only ever added (never changed or deleted), so these name what is shown.
+    """
+    global _LIST_STAMP  # noqa: PLW0603 - the statement is built once (building it costs more than running it)
+    if _LIST_STAMP is None:
+        _LIST_STAMP = _list_stamp_statement()
+    with db.engine.connect() as connection:  # Core on its own connection: no ORM session for a warm page
+        return connection.execute(_LIST_STAMP, {"code": code}).first()
+
+
+def version_stamp(district_id: int, number: int) -> tuple[int, object] | None:
+    """(id, published_at) of the district's version `number`, without loading its snapshot."""
+    row = db.session.execute(select(ListVersion.id, ListVersion.published_at).where(
+        ListVersion.district_id == district_id, ListVersion.number == number)).first()
+    return tuple(row) if row else None

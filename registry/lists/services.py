@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 
 from sqlalchemy import select
@@ -16,7 +18,7 @@ from core.clock import today_shanghai
 from core.db import db, now_utc
 from core.districts import District
 from core.errors import DomainError, InvalidTransition
-from core.i18n import N_, _, join_list
+from core.i18n import N_, _, join_list, ngettext
 from core.notifications import notify
 from registry import signals
 from registry.lists import publication, queries
@@ -31,7 +33,7 @@ from registry.lists.models import (
     ListVersionItem,
 )
 from registry.lists.publication import Candidate, Problem
-from registry.lists.snapshots import diff, supplier_public_dict
+from registry.lists.snapshots import diff, is_empty_diff, supplier_public_dict
 from suppliers.models import Supplier
 
 PUBLISHED_TITLE = N_("%(district)s燃气安全装置销售安装单位目录清单（第 %(number)s 版）")
@@ -59,8 +61,28 @@ class PublicationRefused(DomainError):
     """The section 4 check found problems; `problems` lists them all."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(_("清单不符合公布要求，共 %(count)s 项问题。", count=len(problems)), code="list_not_compliant")
+        super().__init__(ngettext("清单不符合公布要求，共 %(count)s 项问题。",
+                                  "清单不符合公布要求，共 %(count)s 项问题。", len(problems), count=len(problems)),
+                         code="list_not_compliant")
         self.problems = problems
+
+
+class PublicationUnchanged(DomainError):
+    """The working list is exactly the current version: publishing would only repeat it."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(_("与当前版本相同：候选名单的单位、产品、价格和公开信息与现行第 %(number)s 版完全一致，"
+                           "无需重新公布。", number=number), code="list_unchanged")
+        self.number = number
+
+
+class PublicationChanged(DomainError):
+    """The working list changed between the confirmation page and the confirmation."""
+
+    status_code = 409
+
+    def __init__(self) -> None:
+        super().__init__(_("您确认之后候选名单又有变化，尚未公布。请核对新的变更后重新确认。"), code="list_changed")
 
 
 def _district_params(district: District) -> dict:
@@ -180,18 +202,23 @@ def _emit(district: District, version: ListVersion, previous_snapshot: dict | No
     signals.listing_changed.send(None, product_ids=ids)
 
 
-def publish_list(district: District, *, actor: User, exception_reason: str | None = None,
-                 today: date | None = None, seen_number: int | None = None) -> ListVersion:
-    """Run the section 4 check on the working list and, if it passes, freeze a new version and announce it.
+def _canonical(value) -> str:
+    """A snapshot as the JSON column keeps it (tuples become lists ...), keys sorted: to compare two of them."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
-    Serialised per district; `seen_number` (the current version number the official looked at, 0 for none)
-    refuses with ListVersionConflict when someone else has published since.
-    """
-    lock_district_list(district.id)
-    if seen_number is not None:
-        current = queries.current_version(district)
-        if (current.number if current else 0) != seen_number:
-            raise ListVersionConflict(current.number if current else None)
+
+def _digest(snapshot: dict, exception_reason: str | None) -> str:
+    """Names exactly what would be published (the confirmation carries it back)."""
+    return hashlib.sha256(_canonical([snapshot, exception_reason]).encode()).hexdigest()[:24]
+
+
+def _would_publish(district: District, exception_reason: str | None, today: date | None,
+                   seen_number: int | None) -> tuple[list[Candidate], dict, str | None, ListVersion | None]:
+    """The checks of a publication, in order: someone published since (`seen_number`), the section 4 problems,
+    nothing changed. Returns (candidates, snapshot, exception reason as kept, current version)."""
+    current = queries.current_version(district)
+    if seen_number is not None and (current.number if current else 0) != seen_number:
+        raise ListVersionConflict(current.number if current else None)
     exception_reason = (exception_reason or "").strip() or None
     candidates = working_candidates(district)
     if exception_reason and len(candidates) >= publication.MIN_SUPPLIERS:
@@ -199,7 +226,40 @@ def publish_list(district: District, *, actor: User, exception_reason: str | Non
     problems = publication.check(candidates, today=today or today_shanghai(), exception_reason=exception_reason)
     if problems:
         raise PublicationRefused(problems)
-    previous = queries.current_version(district)
+    snapshot = _snapshot(candidates)
+    if (current is not None and current.exception_reason == exception_reason
+            and _canonical(current.snapshot) == _canonical(snapshot)):
+        raise PublicationUnchanged(current.number)
+    return candidates, snapshot, exception_reason, current
+
+
+def preview_publication(district: District, *, exception_reason: str | None = None, today: date | None = None,
+                        seen_number: int | None = None) -> dict:
+    """What publishing the working list now would do, for the confirmation page (read only; the same refusals
+    as `publish_list`): the diff against the current version and the digest the confirmation must carry."""
+    _candidates, snapshot, exception_reason, current = _would_publish(district, exception_reason, today,
+                                                                      seen_number)
+    changes = diff(current.snapshot if current else None, snapshot)
+    return {"changes": changes, "digest": _digest(snapshot, exception_reason), "exception_reason": exception_reason,
+            "current": current, "first": current is None,
+            "details_only": current is not None and is_empty_diff(changes)}
+
+
+def publish_list(district: District, *, actor: User, exception_reason: str | None = None,
+                 today: date | None = None, seen_number: int | None = None,
+                 confirmed: str | None = None) -> ListVersion:
+    """Run the section 4 check on the working list and, if it passes, freeze a new version and announce it.
+
+    Serialised per district; `seen_number` (the current version number the official looked at, 0 for none)
+    refuses with ListVersionConflict when someone else has published since. A working list identical to the
+    current version is refused (PublicationUnchanged). `confirmed` (the digest of `preview_publication` the
+    official confirmed) refuses with PublicationChanged when the working list changed since.
+    """
+    lock_district_list(district.id)
+    candidates, snapshot, exception_reason, previous = _would_publish(district, exception_reason, today,
+                                                                      seen_number)
+    if confirmed is not None and confirmed != _digest(snapshot, exception_reason):
+        raise PublicationChanged()
     version, changes = _freeze(district, candidates, actor=actor, exception_reason=exception_reason,
                                reason=N_("区县经济信息部门发布"), problems=[])
     params = {"number": version.number, "count": len(candidates),

@@ -38,17 +38,33 @@ def _titles():
             "today": today_shanghai()}
 
 
+def _my_listed_districts() -> dict[int, int]:
+    """For a supplier's staff: district id → number of the current list version carrying their company."""
+    if not (current_user.is_authenticated and current_user.has_role(Role.supplier)):
+        return {}
+    supplier = supplier_of(current_user)
+    if supplier is None:
+        return {}
+    found = {}
+    for district in queries.supplier_listed_districts(supplier.id):
+        stamp = queries.current_version_stamp(district.id)
+        if stamp:
+            found[district.id] = stamp[1]
+    return found
+
+
 @bp.route("/solicitations")
 def index():
     open_calls = db.session.scalars(queries.solicitations_query(status=SolicitationStatus.open)).all()
     closed = db.session.scalars(queries.solicitations_query(status=SolicitationStatus.closed).limit(20)).all()
-    return render_template("registry/solicitations.html", open_calls=open_calls, closed=closed)
+    return render_template("registry/solicitations.html", open_calls=open_calls, closed=closed,
+                           listed=_my_listed_districts())
 
 
 @bp.route("/solicitations/<int:call_id>")
 def detail(call_id: int):
     call = db.get_or_404(Solicitation, call_id)
-    return render_template("registry/solicitation.html", call=call)
+    return render_template("registry/solicitation.html", call=call, listed=_my_listed_districts())
 
 
 def _offerable(supplier_id: int, call: Solicitation) -> list[Product]:

@@ -20,10 +20,10 @@ from tests.registry.helpers import admit, open_call
 THREADS = 8
 
 
-def _working_list(code="500103"):
+def _working_list(code="500103", suppliers=3):
     official = make_official(code)
     call = open_call(official, code)
-    for _i in range(3):
+    for _i in range(suppliers):
         supplier, products = make_full_supplier(districts=(code,))
         admit(call, official, supplier, products)
     return official
@@ -60,12 +60,14 @@ def _numbers(code="500103"):
 
 
 def test_parallel_publications_are_serialised_into_consecutive_versions(app):
-    official = _working_list()
+    # two suppliers, each publication with its own written exception: every one differs from the one before
+    official = _working_list(suppliers=2)
     official_id, district_id = official.id, district("500103").id
 
-    def publish(_i):
+    def publish(i):
         version = list_services.publish_list(db.session.get(District, district_id),
-                                             actor=db.session.get(User, official_id))
+                                             actor=db.session.get(User, official_id),
+                                             exception_reason=f"本区县仅两家单位具备资质（第 {i} 次说明）")
         db.session.commit()
         return version.number
 
@@ -76,14 +78,15 @@ def test_parallel_publications_are_serialised_into_consecutive_versions(app):
 
 def test_parallel_publish_posts_give_one_version_and_tell_the_others(app):
     login_id = _working_list().get_id()  # "<id>:<session token>", as Flask-Login keeps it
+    digest = list_services.preview_publication(district("500103"), seen_number=0)["digest"]  # what was confirmed
 
     def post(_i):
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"] = login_id
             session["_fresh"] = True
-        response = client.post("/official/districts/500103/list", data={"seen_number": "0", "exception_reason": ""},
-                               follow_redirects=True)
+        response = client.post("/official/districts/500103/list", follow_redirects=True,
+                               data={"seen_number": "0", "exception_reason": "", "confirm": digest})
         return response.status_code, response.get_data(as_text=True)
 
     results = _in_threads(app, post)

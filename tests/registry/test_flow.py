@@ -1,3 +1,4 @@
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -89,7 +90,12 @@ def test_official_runs_call_to_published_list_in_browser(client):
         login(client, staff)
         assert "资质齐全" in client.get("/applications").get_data(as_text=True)
     login(client, official)
-    assert client.post("/official/districts/500103/list", data={"exception_reason": ""}).status_code == 302
+    confirm = client.post("/official/districts/500103/list", data={"exception_reason": "", "seen_number": "0"})
+    assert confirm.status_code == 200 and queries.current_version(district("500103")) is None
+    digest = re.search(r'name="confirm" value="([0-9a-f]+)"', confirm.get_data(as_text=True)).group(1)
+    response = client.post("/official/districts/500103/list",
+                           data={"exception_reason": "", "seen_number": "0", "confirm": digest})
+    assert response.status_code == 302
     assert queries.current_version(district("500103")).number == 1
 
 
@@ -97,7 +103,7 @@ def test_publish_page_shows_all_problems(client):
     official = make_official()
     login(client, official)
     page = client.post("/official/districts/500103/list", data={"exception_reason": ""}).get_data(as_text=True)
-    assert "list.min_suppliers" in page
+    assert "原则上不少于 3 家" in page and "list.min_suppliers" not in page
 
 
 def test_blacklisted_supplier_cannot_apply(client):

@@ -76,7 +76,7 @@ def test_a_supplier_without_matching_products_drops_out(client, listed):
 
 def test_the_chosen_filter_is_marked_current(client, listed):
     page = get(client, "?device_type=leak_alarm&usage=household")
-    assert re.search(r'btn-primary mb-1" aria-current="true" href="/districts/500103\?device_type=leak_alarm'
+    assert re.search(r'btn-primary" aria-current="true" href="/districts/500103\?device_type=leak_alarm'
                      r'&amp;usage=household"', page)
 
 
@@ -101,7 +101,7 @@ def test_no_matching_product_says_so(client):
 
 def test_filter_in_english(client, listed):
     page = get(client, "?device_type=leak_alarm&usage=household&lang=en")
-    assert "Show only:" in page and "All products" in page and "Filter by device type" in page
+    assert "Show only:" in page and "All products" in page and "Filter the list" in page
     assert "Showing only: household gas leak alarm." in page
 
 
