@@ -6,6 +6,8 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
+    FieldList,
+    FormField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -28,7 +30,7 @@ from catalog.models import (
     Usage,
 )
 from catalog.services import CertificateData, ProductData
-from catalog.tiers import FEATURE_LABELS
+from catalog.tiers import FEATURE_LABELS, CertificateDeclaration
 from core.forms import BaseForm, MoneyField, choices, strip_filter
 from core.i18n import _l
 
@@ -42,6 +44,44 @@ class MultiCheckboxField(SelectMultipleField):
 
 def _lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+#: How many not-yet-uploaded certificates the pre-check lets a supplier type in (an alarm needs three).
+PRECHECK_CERTIFICATE_ROWS = 3
+
+
+class PrecheckCertificateForm(BaseForm):
+    """A certificate typed into the pre-check only (not uploaded, never saved): kind, number and dates."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField(_l("证书类型"), choices=choices([("", _l("—（不填）")), *CERTIFICATE_KIND_TITLES.items()]),
+                       validators=[Optional()])
+    number = StringField(_l("证书编号"), validators=[Optional(), Length(max=100)], filters=[strip_filter])
+    valid_from = DateField(_l("有效期起"), validators=[Optional()])
+    valid_until = DateField(_l("有效期至"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.kind.data:
+            if self.number.data or self.valid_until.data or self.valid_from.data:
+                self.kind.errors = [*self.kind.errors, _l("请选择证书类型，或清空这一行。")]
+                return False
+            return valid
+        if self.valid_until.data is None and not self.valid_until.errors:
+            self.valid_until.errors = [*self.valid_until.errors, _l("请填写有效期截止日期。")]
+            return False
+        if self.valid_from.data and self.valid_until.data and self.valid_from.data > self.valid_until.data:
+            self.valid_until.errors = [*self.valid_until.errors, _l("有效期起始日期不能晚于截止日期。")]
+            return False
+        return valid
+
+    def declaration(self) -> CertificateDeclaration | None:
+        if not self.kind.data or self.valid_until.data is None:
+            return None
+        return CertificateDeclaration(kind=self.kind.data, valid_until=self.valid_until.data,
+                                      number=self.number.data or None, valid_from=self.valid_from.data)
 
 
 class ProductForm(BaseForm):
@@ -74,6 +114,9 @@ class ProductForm(BaseForm):
                             description=_l("限时优惠价（附件1 四(五) 差别化激励），须同时填写截止日期。"))
     early_price_until = DateField(_l("早鸟价截止日期"), validators=[Optional()])
     authorisation = FileField(_l("生产厂家授权书（PDF/PNG/JPEG，不超过 10 MB）"))
+    #: Certificates the supplier holds but has not uploaded: counted by the pre-check only, never saved.
+    precheck_certificates = FieldList(FormField(PrecheckCertificateForm), min_entries=PRECHECK_CERTIFICATE_ROWS,
+                                      max_entries=PRECHECK_CERTIFICATE_ROWS)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -82,6 +125,11 @@ class ProductForm(BaseForm):
             self.usage.errors.append(_l("报警装置请选择用途（家用或商用）。"))
             return False
         return valid
+
+    def declared_certificates(self) -> tuple[CertificateDeclaration, ...]:
+        """The pre-check's typed-in certificates that are complete enough to count."""
+        rows = (entry.form.declaration() for entry in self.precheck_certificates.entries if not entry.form.errors)
+        return tuple(row for row in rows if row is not None)
 
     def validate_early_price_until(self, field) -> None:
         if (self.early_price.data is None) != (field.data is None):

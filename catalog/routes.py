@@ -14,7 +14,7 @@ from catalog.models import (
     CertificateStatus,
     ProductStatus,
 )
-from catalog.tiers import FEATURE_LABELS, FEATURES_BY_DEVICE_TYPE
+from catalog.tiers import FEATURE_LABELS, FEATURES_BY_DEVICE_TYPE, plain_message, rule_label
 from core import nav
 from core.accounts.forms import EmptyForm
 from core.clock import today_shanghai
@@ -33,6 +33,9 @@ bp = Blueprint("catalog", __name__)
 
 nav.add("catalog.supplier_dashboard", _l("单位工作台"), roles=(Role.supplier,), order=20)
 nav.add("catalog.oversee_products", _l("产品监管"), roles=(Role.regulator, Role.admin), order=41)
+#: Verdicts on any page: a rule id as words, a message without the vocabulary codes meant for API clients.
+bp.add_app_template_filter(rule_label, "rule_label")
+bp.add_app_template_filter(plain_message, "plain_message")
 
 
 def _editable_product(product_id: int):
@@ -63,7 +66,8 @@ def _render_form(form, product=None, verdict=None):
 def _preview(form, product=None):
     try:
         return services.preview_verdict(form.to_data(), product=product,
-                                        has_authorisation=bool(product and product.authorisation_file))
+                                        has_authorisation=bool(product and product.authorisation_file),
+                                        declared_certificates=form.declared_certificates())
     except (DomainError, ValueError, TypeError):
         return None
 

@@ -172,29 +172,50 @@ def update_product(product: Product, data: ProductData, *, actor: User, authoris
 def evaluate(product: Product, as_of: date | None = None) -> dict:
     """The validator's verdict on the product, plus the authorisation requirement."""
     as_of = as_of or today_shanghai()
-    verdict = tiers.validate(tiers.declaration_from_product(product, as_of), as_of)
-    verdict = dict(verdict)
+    declaration = tiers.declaration_from_product(product, as_of)
+    verdict = dict(tiers.validate(declaration, as_of))
     if product.authorisation_missing:
         verdict["violations"] = [*verdict.get("violations", []), _authorisation_violation()]
         verdict["valid"] = False
-    verdict["as_of"] = as_of.isoformat()
-    return verdict
+    return _annotated(verdict, declaration, as_of)
 
 
 def preview_verdict(data: ProductData, *, product: Product | None = None, has_authorisation: bool = False,
+                    declared_certificates: tuple[tiers.CertificateDeclaration, ...] = (),
                     as_of: date | None = None) -> dict:
-    """The verdict a declaration would get, before it is saved (the form's "check" button)."""
+    """The verdict a declaration would get, before it is saved (the form's "check" button).
+
+    It counts the product's registered certificates and `declared_certificates`, ones the supplier typed into
+    the pre-check without uploading them yet (nothing of them is stored).
+    """
     as_of = as_of or today_shanghai()
     certificates = tiers.declaration_from_product(product, as_of).certificates if product is not None else ()
     declaration = tiers.TierDeclaration(
         device_type=str(data.device_type), tier=str(data.tier), usage=str(data.usage) if data.usage else None,
         features=frozenset(f for f in data.features if f in tiers.FEATURE_LABELS),
-        standards=tuple(s for s in data.standards if s.strip()), certificates=certificates, as_of=as_of)
+        standards=tuple(s for s in data.standards if s.strip()),
+        certificates=(*certificates, *declared_certificates), as_of=as_of)
     verdict = dict(tiers.validate(declaration, as_of))
     if not data.is_own_manufacture and not has_authorisation:
         verdict["violations"] = [*verdict["violations"], _authorisation_violation()]
         verdict["valid"] = False
+    verdict["declared_certificates"] = len(declared_certificates)
+    verdict["registered_certificates"] = len(certificates)
+    return _annotated(verdict, declaration, as_of)
+
+
+def _annotated(verdict: dict, declaration: tiers.TierDeclaration, as_of: date) -> dict:
+    """What pages add to the validator's verdict (the open API's answer stays exactly SPEC section 5).
+
+    `certificates_unknown`: an alarm with no certificate at all, whose certificate rule cannot be judged yet;
+    `qualifies_without_certificates`: the highest tier its other declarations meet.
+    """
     verdict["as_of"] = as_of.isoformat()
+    unknown = declaration.device_type == tiers.ALARM and not declaration.certificates
+    verdict["certificates_unknown"] = unknown
+    if unknown:
+        verdict["qualifies_without_certificates"] = tiers.highest_tier(
+            declaration, as_of, ignore=("alarm.certificates",))
     return verdict
 
 

@@ -42,7 +42,8 @@ __all__ = [
     "EXPIRY_WARNING_DAYS", "FEATURES", "FEATURE_HELP", "FEATURE_LABELS", "FEATURES_BY_DEVICE_TYPE",
     "REQUIRED_STANDARDS", "RULES", "RULES_BY_ID",
     "TIERS", "USAGES", "CertificateDeclaration", "DeclarationError", "Rule", "TierDeclaration",
-    "declaration_from_product", "is_smart", "normalise_standard", "rules_for", "validate",
+    "declaration_from_product", "highest_tier", "is_smart", "normalise_standard", "plain_message", "rule_label",
+    "rules_for", "validate",
 ]
 
 #: A certificate valid on `as_of` whose valid_until is at most this many days later gets a warning.
@@ -177,6 +178,39 @@ RULES: tuple[Rule, ...] = (
          _any_of(*NOTIFY), "any"),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}
+
+
+#: What a page calls a rule or warning id that is not a row of RULES (the rule's own `requirement` otherwise).
+OTHER_RULE_LABELS = {
+    "catalog.authorisation": _l("生产厂家授权书"),
+    "certificate.expiring": _l("证书即将到期"),
+    "valve.test_report": _l("型式检验报告"),
+}
+_CODE_ASIDE = re.compile(r"\s*[（(][a-z][a-z0-9]*(?:_[a-z0-9]+)+[)）]")
+
+
+def rule_label(rule_id: str) -> str:
+    """A rule or warning id (`alarm.co`) as words a supplier or official reads, in the active locale."""
+    rule = RULES_BY_ID.get(rule_id)
+    label = rule.requirement if rule is not None else OTHER_RULE_LABELS.get(rule_id)
+    return str(label) if label is not None else _("其他要求")
+
+
+def plain_message(message: str | None) -> str:
+    """A verdict message without the vocabulary codes it names for API clients: `…（co_detection）。` → `…。`."""
+    return _CODE_ASIDE.sub("", message or "")
+
+
+def highest_tier(declaration: TierDeclaration, as_of: date, *, ignore: Iterable[str] = ()) -> str | None:
+    """The highest tier whose rules the declaration meets, leaving out the rules in `ignore`."""
+    skipped = set(ignore)
+    best = None
+    for tier in TIERS:
+        if any(rule.check(declaration, as_of) for rule in rules_for(declaration.device_type, tier)
+               if rule.id not in skipped):
+            break
+        best = tier
+    return best
 
 
 def rules_for(device_type: str, tier: str) -> list[Rule]:

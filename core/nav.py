@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,6 +42,51 @@ def items_for(user) -> list[NavItem]:
                            and (item.only_if is None or item.only_if(user)))
     ]
     return sorted(visible, key=lambda item: (not item.public, item.order))
+
+
+#: What the desktop menu row (≥1200 px: a 1140 px container) leaves for entries, in px, after the brand and the
+#: right-hand side (language, notifications and the user menu; or log in and register).
+ROW_BUDGET_PX = {"anonymous": 600, "user": 500}
+#: Space kept for the "More" dropdown's own button when some entries move into it.
+MORE_BUTTON_PX = 80
+#: Padding of one entry (.45rem each side) in px.
+ENTRY_PADDING_PX = 15
+
+
+def label_width(text: str, font_px: float = 16) -> float:
+    """A rough rendered width of a menu label: wide (CJK) characters one em, others half an em."""
+    return sum(font_px if unicodedata.east_asian_width(ch) in "WF" else font_px * 0.5 for ch in text)
+
+
+@dataclass(frozen=True)
+class Menu:
+    """The desktop menu: entries shown in the row, and the rest under the "More" dropdown."""
+
+    shown: list[NavItem]
+    more: list[NavItem]
+
+
+def menu_for(user) -> Menu:
+    """The viewer's entries split so that the desktop row fits on one line in the active language.
+
+    A logged-in user's own work comes first (their roles' entries), then the public pages; whatever does not
+    fit the row's width moves, in that order, into the "More" dropdown.
+    """
+    authenticated = getattr(user, "is_authenticated", False)
+    items = items_for(user)
+    if authenticated:
+        items = [i for i in items if not i.public] + [i for i in items if i.public]
+    budget = ROW_BUDGET_PX["user" if authenticated else "anonymous"]
+    widths = [label_width(str(item.label)) + ENTRY_PADDING_PX for item in items]
+    if sum(widths) <= budget:
+        return Menu(items, [])
+    shown, used = [], MORE_BUTTON_PX
+    for item, width in zip(items, widths, strict=True):
+        if used + width > budget:
+            break
+        shown.append(item)
+        used += width
+    return Menu(shown, items[len(shown):])
 
 
 _FOOTER: list[NavItem] = []

@@ -4,20 +4,43 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
-from core import home
+from core import home, nav
 from core.accounts.forms import EmptyForm
 from core.audit import AuditEntry
 from core.db import db, now_utc
-from core.i18n import _
+from core.i18n import _, _l
 from core.notifications import Notification
 from core.permissions import Role, require_role
 from core.request_args import parse_day
 
 bp = Blueprint("main", __name__)
+
+nav.add_footer("main.privacy", _l("个人信息保护"), order=90)
+nav.add("main.audit_log", _l("审计日志"), roles=(Role.admin, Role.regulator), order=80,
+        only_if=lambda user: user.can_read_audit())
+
+
+#: Browsers ask for /favicon.ico on every site; it changes with a release at most.
+FAVICON_MAX_AGE = 30 * 24 * 3600
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """The site icon at the address browsers ask for (served without touching the session)."""
+    response = send_from_directory(current_app.static_folder, "favicon.ico", max_age=FAVICON_MAX_AGE,
+                                   mimetype="image/vnd.microsoft.icon")
+    response.cache_control.public = True
+    return response
+
+
+@bp.route("/privacy")
+def privacy():
+    """What personal data the platform keeps, why, who sees it and for how long (PIPL)."""
+    return render_template("core/privacy.html")
 
 
 @bp.route("/")

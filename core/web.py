@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import secrets
+import time
 from urllib.parse import urlencode
 
 from flask import g, jsonify, make_response, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
+from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -14,9 +18,11 @@ from werkzeug.exceptions import HTTPException
 from core import nav
 from core.db import db
 from core.errors import DomainError, EditConflict
-from core.i18n import LOCALES, _, date_local, datetime_local, join_list, money, parenthesize, render_stored
+from core.extensions import limiter
+from core.i18n import LOCALES, _, date_local, datetime_local, join_list, money, ngettext, parenthesize, render_stored
 from core.notifications import unread_count
 from core.permissions import Role, wants_json
+from core.policy_source import source_reference
 from core.request_args import BoundedIntConverter
 
 
@@ -42,7 +48,8 @@ def _error_text(code: int) -> tuple[str, str]:
 
 def error_response(code: int, message: str | None = None, *, error_code: str | None = None,
                    field: str | None = None):
-    """A JSON error under /api/, an error page elsewhere."""
+    """A JSON error under /api/, an error page elsewhere; neither writes the session (see ErrorSafeSessionInterface)."""
+    g.error_response = True
     title, default_message = _error_text(code)
     if wants_json():
         body = {"error": {"code": error_code or _json_code(code), "message": message or default_message}}
@@ -75,20 +82,68 @@ def configure_converters(app) -> None:
         return None
 
 
+class ErrorSafeSessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions that an error page never writes.
+
+    An error page (a 404 for a missing /apple-touch-icon.png, a 403, a 429 ...) would otherwise re-issue the cookie
+    whenever rendering it touched the session: popping a pending flash message, creating a CSRF token for the
+    menu's logout form, restoring a login from the remember-me cookie or remembering `?lang=`. A browser that
+    fetches such a URL alongside a page then replaces the page's cookie, and the page's form fails with
+    "form expired". The browser's cookie is left as it was; what was pending (a flash) shows on the next page.
+    """
+
+    def save_session(self, app, session, response) -> None:
+        if g.get("error_response"):
+            return
+        super().save_session(app, session, response)
+
+
+def retry_after_seconds(exc: HTTPException) -> int | None:
+    """How long a refused (429) client must wait: the breached limit's reset, else the Retry-After header."""
+    seconds = None
+    if isinstance(exc, RateLimitExceeded) and limiter.current_limit is not None:
+        try:
+            seconds = limiter.current_limit.reset_at - time.time()
+        except Exception:  # noqa: BLE001 - storage unreachable: fall back to the header
+            seconds = None
+    if seconds is None:
+        header = dict(exc.get_headers()).get("Retry-After") or getattr(exc, "retry_after", None)
+        try:
+            seconds = float(header) if header is not None else None
+        except (TypeError, ValueError):
+            seconds = None
+    return max(1, math.ceil(seconds)) if seconds is not None else None
+
+
+def _too_many_requests_message(exc: HTTPException, seconds: int | None) -> str:
+    custom = getattr(getattr(exc, "limit", None), "error_message", None)
+    custom = custom() if callable(custom) else custom
+    if seconds is None:
+        return str(custom or _("请求过于频繁，请稍后再试。"))
+    first = custom or _("请求过于频繁。")
+    wait = ngettext("请在 %(num)d 秒后重试。", "请在 %(num)d 秒后重试。", seconds)
+    return _("%(reason)s%(wait)s", reason=first, wait=wait)
+
+
 def configure_errors(app) -> None:
-    """Error pages in both languages; JSON errors under /api/."""
+    """Error pages in both languages; JSON errors under /api/. Error responses never write the session."""
+    app.session_interface = ErrorSafeSessionInterface()
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         message = None
+        seconds = None
         if exc.code == 400 and exc.description and "CSRF" in str(exc.description):
             message = _("表单已过期或缺少安全令牌，请刷新页面后重试。")
         if exc.code == 429:
-            message = _("请求过于频繁，请稍后再试。")
+            seconds = retry_after_seconds(exc)
+            message = _too_many_requests_message(exc, seconds)
         response = make_response(error_response(exc.code or 500, message))
         for name, value in exc.get_headers():  # e.g. `Allow` of a 405, `Retry-After` of a 429
             if name.lower() != "content-type":
                 response.headers[name] = value
+        if seconds is not None and "Retry-After" not in response.headers:
+            response.headers["Retry-After"] = str(seconds)
         return response
 
     @app.errorhandler(DomainError)
@@ -107,6 +162,13 @@ def configure_errors(app) -> None:
         app.logger.exception("Unhandled error on %s", request.path)
         db.session.rollback()
         return error_response(500)
+
+    @app.after_request
+    def _error_pages_keep_cookies(response):
+        """No error response re-issues a cookie (Flask-Login's remember-me cookie included)."""
+        if g.get("error_response"):
+            response.headers.remove("Set-Cookie")
+        return response
 
 
 def configure_security_headers(app) -> None:
@@ -146,6 +208,7 @@ def configure_templates(app) -> None:
     app.jinja_env.filters["join_list"] = join_list
     app.jinja_env.filters["paren"] = parenthesize
     app.jinja_env.filters["stored"] = render_stored
+    app.jinja_env.filters["source"] = source_reference
     app.jinja_env.filters["title_of"] = lambda key, titles: titles.get(key, key)
 
     @app.context_processor
@@ -158,5 +221,6 @@ def configure_templates(app) -> None:
             return request.path + "?" + urlencode({**args, "lang": lang})
 
         return {"current_locale": locale, "url_with_lang": url_with_lang, "locales": LOCALES, "Role": Role,
-                "nav_items": nav.items_for(current_user), "footer_items": nav.footer_items(),
+                "nav_items": nav.items_for(current_user), "menu": nav.menu_for(current_user),
+                "footer_items": nav.footer_items(),
                 "unread_notifications": unread, "html_lang": "en" if locale == "en" else "zh-CN"}

@@ -10,6 +10,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, Optional, Validat
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.accounts.forms import NEW_PASSWORD_RULES, ContactFieldsMixin
+from core.accounts.passwords import RULE as PASSWORD_RULE
 from core.forms import BaseForm, strip_filter
 from core.i18n import _l
 from suppliers import credit_code
@@ -33,7 +34,8 @@ class SupplierRegistrationForm(ContactFieldsMixin, BaseForm):
                               filters=[strip_filter], render_kw={"maxlength": 18, "autocomplete": "off"})
     display_name = StringField(_l("联系人姓名（账号使用人）"), validators=[InputRequired(), Length(max=100)],
                                filters=[strip_filter])
-    password = PasswordField(_l("密码"), validators=NEW_PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
+    password = PasswordField(_l("密码"), validators=NEW_PASSWORD_RULES, description=PASSWORD_RULE,
+                             render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("确认密码"), validators=[InputRequired(), EqualTo(
         "password", message=_l("两次输入的密码不一致。"))], render_kw={"autocomplete": "new-password"})
 
@@ -88,7 +90,7 @@ class StaffForm(ContactFieldsMixin, BaseForm):
 
     display_name = StringField(_l("姓名"), validators=[InputRequired(), Length(max=100)], filters=[strip_filter])
     password = PasswordField(_l("临时密码"), validators=NEW_PASSWORD_RULES, render_kw={"autocomplete": "new-password"},
-                             description=_l("请告知同事，并提醒其登录后修改。"))
+                             description=_l("请告知同事，并提醒其登录后修改。%(rule)s", rule=PASSWORD_RULE))
 
 
 class CreditCodeOverrideForm(BaseForm):

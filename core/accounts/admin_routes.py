@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from core import nav
 from core.accounts import services
 from core.accounts.forms import AdminUserForm, EmptyForm, GrantRoleForm
 from core.accounts.models import RoleGrant, User
@@ -15,10 +16,12 @@ from core.db import db
 from core.districts import district_choices
 from core.errors import DomainError
 from core.forms import choices
-from core.i18n import _
+from core.i18n import _, _l
 from core.permissions import Role, require_role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+nav.add("admin.users", _l("账号管理"), roles=(Role.admin,), order=70)
 PER_PAGE = 50
 
 

@@ -6,6 +6,7 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectF
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 
 from core.accounts.models import ORGANISATION_KIND_TITLES, RESIDENT_KIND_TITLES
+from core.accounts.passwords import RULE as PASSWORD_RULE
 from core.accounts.passwords import StrongPassword
 from core.forms import BaseForm, choices, email_address, mobile_number, optional_int, strip_filter
 from core.i18n import _l
@@ -96,7 +97,8 @@ class ResidentRegistrationForm(ResidentProfileMixin, ContactFieldsMixin, BaseFor
 
     display_name = StringField(_l("姓名或单位名称"), validators=[InputRequired(), Length(max=100)],
                                filters=[strip_filter])
-    password = PasswordField(_l("密码"), validators=NEW_PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
+    password = PasswordField(_l("密码"), validators=NEW_PASSWORD_RULES, description=PASSWORD_RULE,
+                             render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("确认密码"), validators=[InputRequired(), EqualTo(
         "password", message=_l("两次输入的密码不一致。"))], render_kw={"autocomplete": "new-password"})
 
@@ -110,7 +112,7 @@ class PasswordChangeForm(BaseForm):
 
     current_password = PasswordField(_l("当前密码"), validators=[InputRequired()],
                                      render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("新密码"), validators=NEW_PASSWORD_RULES,
+    new_password = PasswordField(_l("新密码"), validators=NEW_PASSWORD_RULES, description=PASSWORD_RULE,
                                  render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("确认新密码"), validators=[InputRequired(), EqualTo(
         "new_password", message=_l("两次输入的密码不一致。"))], render_kw={"autocomplete": "new-password"})
@@ -123,7 +125,8 @@ class AdminUserForm(ContactFieldsMixin, BaseForm):
     role = SelectField(_l("角色"), choices=choices([(r.value, t) for r, t in ROLE_TITLES.items()
                                                     if r.value not in ("resident", "supplier")]))
     district = SelectField(_l("区县（区县经济信息部门和安检员必填）"), coerce=int, validators=[Optional()])
-    password = PasswordField(_l("初始密码"), validators=NEW_PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
+    password = PasswordField(_l("初始密码"), validators=NEW_PASSWORD_RULES, description=PASSWORD_RULE,
+                             render_kw={"autocomplete": "new-password"})
 
 
 class GrantRoleForm(BaseForm):

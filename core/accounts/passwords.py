@@ -17,9 +17,13 @@ from core.i18n import _l
 
 COMMON_PASSWORDS_PATH = PROJECT_ROOT / "data" / "common-passwords.txt"
 MIN_LENGTH = 10
+MAX_LENGTH = 128
 #: Runs typed in order: digits, the alphabet, keyboard rows (each also read backwards).
 SEQUENCES = ("01234567890123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm",
              "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p", "qazwsxedcrfvtgbyhnujmikolp")
+#: The rule, stated next to every new-password field before anyone types.
+RULE = _l("%(min)d 到 %(max)d 个字符；不能是常见密码，不能只是重复或连续的字符，也不能包含您的邮箱、手机号码或姓名。",
+          min=MIN_LENGTH, max=MAX_LENGTH)
 MESSAGES = {
     "short": _l("密码长度应为 10 到 128 个字符。"),
     "common": _l("这个密码太常见，很容易被猜到，请换一个。"),

@@ -38,7 +38,7 @@ def _register_limit() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], error_message=lambda: _("登录尝试过于频繁，请稍后再试。"))
+@limiter.limit(_login_limit, methods=["POST"], error_message=lambda: _("登录尝试过于频繁。"))
 def login():
     if current_user.is_authenticated:
         return redirect(local_or(request.args.get("next"), url_for("main.index")))
@@ -75,7 +75,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_register_limit, methods=["POST"], error_message=lambda: _("注册尝试过于频繁，请稍后再试。"))
+@limiter.limit(_register_limit, methods=["POST"], error_message=lambda: _("注册尝试过于频繁。"))
 def register():
     """Resident self-registration. The answer is the same whether or not the email or number is taken:
     a new resident logs in straight away with the password just chosen; an existing holder is notified."""

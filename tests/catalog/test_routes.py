@@ -31,8 +31,80 @@ def test_check_button_shows_verdict_without_saving(client, world):
     response = client.post("/supplier/products/new", data={**FORM, "check": "1"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "alarm.co" in html and "附件3 一、3" in html and "预检结果" in html
+    assert "一氧化碳浓度检测（中档及以上）" in html and "附件3 一、3" in html and "预检结果" in html
     assert Product.query.filter_by(model="JT-BX-9901").count() == 0
+
+
+def test_precheck_shows_labels_not_codes(client, world):
+    login(client, world["me"])
+    cases = (("zh_CN", "一氧化碳浓度检测", "附件3 一、3"), ("en", "carbon monoxide", "Annex 3, I.3"))
+    for lang, label, source in cases:
+        html = client.post(f"/supplier/products/new?lang={lang}", data={**FORM, "check": "1"}).get_data(as_text=True)
+        verdict = html[html.index('id="verdict"'):]
+        assert label.lower() in verdict.lower() and source in verdict
+        for code in ("alarm.co", "co_detection", "alarm.certificates", "pattern_approval", "[附件3", "<code>"):
+            assert code not in verdict, (lang, code)
+
+
+def test_precheck_without_certificates_says_it_cannot_judge_them(client, world):
+    login(client, world["me"])
+    html = client.post("/supplier/products/new", data={**FORM, "tier": "low", "check": "1"}).get_data(as_text=True)
+    assert "尚未提供证书，无法判断证书要求；其他要求符合低档要求。" in html
+    assert "不符合任何档次" not in html
+
+
+def _declared(rows):
+    data = {}
+    for n, (kind, until) in enumerate(rows):
+        data.update({f"precheck_certificates-{n}-kind": kind, f"precheck_certificates-{n}-number": f"NO-{n}",
+                     f"precheck_certificates-{n}-valid_until": until})
+    return data
+
+
+def test_precheck_counts_typed_in_certificates_and_saves_none(client, world):
+    login(client, world["me"])
+    rows = [("pattern_approval", "2030-01-01"), ("explosion_proof", "2030-01-01"), ("fire_product", "2030-01-01")]
+    html = client.post("/supplier/products/new", data={**FORM, "tier": "low", "check": "1", **_declared(rows)}
+                       ).get_data(as_text=True)
+    assert "符合所申报档次的全部要求" in html and "已计入您填写的 3 张证书" in html
+    assert "尚未提供证书" not in html
+    assert Product.query.filter_by(model="JT-BX-9901").count() == 0
+    # one certificate short: the certificate rule is judged, and names what is missing
+    html = client.post("/supplier/products/new", data={**FORM, "tier": "low", "check": "1", **_declared(rows[:2])}
+                       ).get_data(as_text=True)
+    assert "消防产品认证证书" in html and "尚未提供证书" not in html
+
+
+def test_precheck_certificate_rows_refuse_bad_input(client, world):
+    login(client, world["me"])
+    bad = {**FORM, "check": "1", "precheck_certificates-0-number": "NO-1",
+           "precheck_certificates-1-kind": "pattern_approval", "precheck_certificates-1-valid_until": "tomorrow",
+           "precheck_certificates-2-kind": "no_such_kind", "precheck_certificates-2-valid_until": "2030-01-01"}
+    response = client.post("/supplier/products/new", data=bad)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "请选择证书类型，或清空这一行。" in html and "不是有效的日期值" in html and "不是有效的选择" in html
+    assert "预检结果" in html and Product.query.filter_by(model="JT-BX-9901").count() == 0
+
+
+def test_precheck_says_when_the_product_meets_a_higher_tier(client, world):
+    login(client, world["me"])
+    product = world["my_product"]  # a mid product with a full set of certificates
+    form = {"device_type": "leak_alarm", "usage": "household", "tier": "low", "brand": product.brand,
+            "manufacturer": product.manufacturer, "model": product.model, "price": "299", "install_fee": "50",
+            "warranty_months": "24", "standards": "\n".join(product.standards), "features": list(product.features),
+            "is_own_manufacture": "y", "version_id": str(product.version_id), "check": "1"}
+    html = client.post(f"/supplier/products/{product.id}/edit", data=form).get_data(as_text=True)
+    met = {"mid": "中档", "high": "高档"}[product.verdict["qualifies_for"]]
+    assert f"符合{met}要求，您申报为低档。" in html
+
+
+def test_precheck_answer_opens_at_its_result(client, world):
+    login(client, world["me"])
+    html = client.get("/supplier/products/new").get_data(as_text=True)
+    button = html[html.index('name="check"') - 200:html.index('name="check"') + 200]
+    assert 'formaction="/supplier/products/new#verdict"' in button
+    assert html.index('name="check"') < html.index('id="verdict"')
 
 
 def test_save_stores_draft_in_fen(client, world):
@@ -110,7 +182,7 @@ def test_submit_through_page(client, world):
     assert response.status_code == 302
     assert product.status == ProductStatus.invalid  # no certificates, mid features missing
     page = client.get(f"/supplier/products/{product.id}").get_data(as_text=True)
-    assert "alarm.certificates" in page
+    assert "计量器具型式批准证书、防爆合格证和消防产品认证证书" in page and "alarm.certificates" not in page
 
 
 SUPPLIER_URLS = [
