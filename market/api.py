@@ -2,12 +2,11 @@
 
 from flask import Blueprint, jsonify, request
 
-from catalog.models import Product
 from catalog.public_fields import product_public
-from core.db import db
 from core.i18n import _
 from core.web import error_response
-from market.listing import listed_districts, published_price, published_prices
+from market.departures import departure
+from market.listing import listed_districts, load_products, published_price, published_prices
 from market.openapi import openapi_document
 from market.search.params import parse_params
 from market.search.query import search
@@ -39,7 +38,7 @@ def list_products():
         first = errors[0]
         return error_response(400, first.message, error_code=first.code, field=first.field)
     found = search(params)
-    products = {p.id: p for p in db.session.scalars(db.select(Product).where(Product.id.in_(found.ids)))}
+    products = load_products(found.ids)
     prices = published_prices(found.ids)
     results = [listed_product(products[pid], found.districts[pid], prices.get(pid), params.district)
                for pid in found.ids if pid in products]
@@ -48,9 +47,11 @@ def list_products():
 
 @bp.get("/products/<int:product_id>")
 def get_product(product_id: int):
-    """One listed product (404 when it is not on any current published list)."""
+    """One listed product; 410 with when and why for one that left the lists, 404 for one never listed."""
     districts = listed_districts([product_id]).get(product_id)
-    product = db.session.get(Product, product_id) if districts else None
+    product = load_products([product_id]).get(product_id) if districts else None
+    if product is None and (gone := departure(product_id)) is not None:
+        return jsonify(gone.as_json()), 410
     if product is None:
         return error_response(404, _("该产品不在任何区县当前公布的目录清单上。"), error_code="not_found",
                               field="id")

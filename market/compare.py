@@ -6,9 +6,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from catalog.models import (
     CERTIFICATE_KIND_TITLES,
     CERTIFICATE_STATUS_TITLES,
@@ -22,9 +19,10 @@ from catalog.tiers import FEATURE_LABELS, FEATURES
 from core.clock import today_shanghai
 from core.db import db
 from core.districts import District
-from core.i18n import _, _l, join_list, money
-from market.listing import listed_districts, published_price, published_prices
-from registry.districts.subsidy import order_subsidy
+from core.i18n import _, _l, join_list, money, ngettext
+from market.listing import listed_districts, load_products, published_price, published_prices
+from registry.districts.household_queries import claim_in_force
+from registry.districts.subsidy import NO_SUBSIDY, SubsidyQuote, applicable_policy, order_subsidy
 
 MAX_COMPARE = 4
 MIN_COMPARE = 2
@@ -61,19 +59,51 @@ def _home_district(user) -> District | None:
     return db.session.get(District, user.home_district_id) if user.home_district_id else None
 
 
+class Subsidies:
+    """registry's order_subsidy for many products of one viewer in their home district: the claim and each
+    device type's policy are read once (a page of results costs no statement per product).
+
+    `quote` answers exactly what order_subsidy(user, home.id, device_type, total, on) answers
+    (tests/market/test_search_sql.py compares them).
+    """
+
+    def __init__(self, user, home: District, on: date) -> None:
+        self.user, self.home, self.on = user, home, on
+        self._claim = claim_in_force(user)
+        self._policies: dict[str, object] = {}
+
+    def quote(self, device_type: str, total_fen: int) -> SubsidyQuote:
+        claim = self._claim
+        if claim is None or claim.district_id != self.home.id or self.user.home_district_id != self.home.id:
+            return NO_SUBSIDY
+        category = str(claim.category)
+        if device_type not in self._policies:
+            self._policies[device_type] = applicable_policy(self.home.id, category, device_type, self.on)
+        policy = self._policies[device_type]
+        if policy is None or total_fen <= 0:
+            return SubsidyQuote(0, category, None, claim.id)
+        return SubsidyQuote(policy.amount_for(total_fen), category, policy.id, claim.id)
+
+
 def buyer_price(product: Product, user=None, on: date | None = None, *, district: str | None = None,
-                prices: dict[str, tuple[int, int]] | None = None) -> BuyerPrice:
+                prices: dict[str, tuple[int, int]] | None = None, listed_in: list[str] | None = None,
+                subsidies: Subsidies | None = None) -> BuyerPrice:
     """What a viewer would pay today at the published price (in `district`, else the lowest published one),
     the early-application price when it applies and is lower, less their household subsidy
     (registry.districts.subsidy.order_subsidy) when their home district lists the product and a claim of
     theirs is in force there.
+
+    `listed_in` (the codes of the districts listing the product) and `subsidies` spare the queries when pricing
+    many products (buyer_prices).
     """
     on = on or today_shanghai()
     if prices is None:
-        prices = published_prices([product.id]).get(product.id)
-    home = _home_district(user)
+        prices = published_prices([product.id]).get(product.id, {})
+    home = subsidies.home if subsidies is not None else _home_district(user)
+    if home is not None and listed_in is None:
+        listed_in = listed_districts([product.id]).get(product.id, [])
     #: A district subsidises only the products on its own current list.
-    home_lists_it = home is not None and home.code in listed_districts([product.id]).get(product.id, [])
+    home_lists_it = home is not None and home.code in (listed_in or [])
     if district is None and home_lists_it and prices and home.code in prices:
         district = home.code
     published, fee = published_price(product, prices, district)
@@ -84,18 +114,33 @@ def buyer_price(product: Product, user=None, on: date | None = None, *, district
                        and on > product.early_price_until)
     # Only at the home district's own published price: a price shown for another district gets no subsidy.
     if home_lists_it and district == home.code:
-        quote = order_subsidy(user, home.id, str(product.device_type), price.total_fen, on)
+        if subsidies is not None:
+            quote = subsidies.quote(str(product.device_type), price.total_fen)
+        else:
+            quote = order_subsidy(user, home.id, str(product.device_type), price.total_fen, on)
         if quote.applies:
             price.subsidy_district_id, price.subsidy_fen = home.id, quote.fen
     return price
 
 
-def listed_products(ids: list[int]) -> tuple[list[Product], dict[int, list[str]]]:
-    """The products among `ids` that are on a current published list, in the order asked."""
-    districts = listed_districts(ids)
-    rows = db.session.scalars(select(Product).where(Product.id.in_(list(districts)))
-                              .options(selectinload(Product.certificates), selectinload(Product.supplier)))
-    by_id = {p.id: p for p in rows}
+def buyer_prices(products: list[Product], user, districts: dict[int, list[str]], district: str | None = None,
+                 on: date | None = None) -> dict[int, BuyerPrice]:
+    """buyer_price for many products at once, in a number of statements that does not grow with them."""
+    on = on or today_shanghai()
+    published = published_prices(p.id for p in products)
+    home = _home_district(user)
+    subsidies = Subsidies(user, home, on) if home is not None and products else None
+    return {p.id: buyer_price(p, user, on, district=district, prices=published.get(p.id, {}),
+                              listed_in=districts.get(p.id, []), subsidies=subsidies) for p in products}
+
+
+def listed_products(ids: list[int], districts: dict[int, list[str]] | None = None
+                    ) -> tuple[list[Product], dict[int, list[str]]]:
+    """The products among `ids` that are on a current published list, in the order asked (`districts`: the
+    listing already known, e.g. from the search)."""
+    if districts is None:
+        districts = listed_districts(ids)
+    by_id = load_products(pid for pid in ids if pid in districts)
     return [by_id[i] for i in ids if i in by_id], districts
 
 
@@ -171,8 +216,8 @@ _UNKNOWN = _l("—")
 def build_comparison(products: list[Product], user=None, district: str | None = None) -> Comparison:
     """Feature-by-feature rows (differences flagged), prices, fees, net of subsidy, certificates, warranty."""
     on = today_shanghai()
-    published = published_prices(p.id for p in products)
-    prices = [buyer_price(p, user, on, district=district, prices=published.get(p.id)) for p in products]
+    by_id = buyer_prices(products, user, listed_districts(p.id for p in products), district, on)
+    prices = [by_id[p.id] for p in products]
     comparison = Comparison(products, prices, has_subsidy=any(p.subsidy_fen is not None for p in prices))
     rows = comparison.rows
     rows.append(_row(_("类型"), [str(DEVICE_TYPE_TITLES.get(p.device_type, _UNKNOWN)) for p in products]))
@@ -189,7 +234,7 @@ def build_comparison(products: list[Product], user=None, district: str | None = 
     if comparison.has_subsidy:
         rows.append(_row(_("您的补贴"), [money(bp.subsidy_fen) for bp in prices]))
         rows.append(_row(_("补贴后应付"), [money(bp.net_fen) for bp in prices], kind="total"))
-    rows.append(_row(_("质保"), [_("%(n)s 个月", n=p.warranty_months) for p in products]))
+    rows.append(_row(_("质保"), [ngettext("%(num)d 个月", "%(num)d 个月", p.warranty_months) for p in products]))
     rows.append(_row(_("智能（数据传输）"), [bool(p.smart) for p in products], kind="bool"))
     rows.append(_row(_("执行标准"), [join_list(p.standards or []) or str(_UNKNOWN) for p in products]))
     kinds = list(dict.fromkeys(c.kind for p in products for c in p.certificates))
@@ -198,7 +243,7 @@ def build_comparison(products: list[Product], user=None, district: str | None = 
         for p in products:
             cert = next((c for c in p.certificates if c.kind == kind), None)
             cells.append(f"{cert.number} · {certificate_state(cert, on)[0]}" if cert else str(_UNKNOWN))
-        rows.append(_row(CERTIFICATE_KIND_TITLES.get(kind, kind), cells))
+        rows.append(_row(CERTIFICATE_KIND_TITLES.get(kind, _("其他证书")), cells))
     declared = {f for p in products for f in p.features or []}
     for feature in [f for f in FEATURES if f in declared]:
         comparison.feature_rows.append(_row(FEATURE_LABELS.get(feature, feature),

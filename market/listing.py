@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from catalog.models import Product
 from core.db import db
@@ -62,3 +63,17 @@ def published_price(product: Product, prices: dict[str, tuple[int, int]] | None,
     if district and district in prices:
         return prices[district]
     return min(prices.values())
+
+
+def load_products(product_ids: Iterable[int]) -> dict[int, Product]:
+    """Products by id with their certificates and supplier: two statements whatever the number (no N+1);
+    the supplier's districts and staff are left unloaded (no page of products shows them)."""
+    ids = sorted({int(pid) for pid in product_ids})
+    found: dict[int, Product] = {}
+    for start in range(0, len(ids), 500):
+        stmt = (select(Product).where(Product.id.in_(ids[start:start + 500]))
+                .options(selectinload(Product.certificates),
+                         joinedload(Product.supplier).lazyload(Supplier.districts),
+                         joinedload(Product.supplier).lazyload(Supplier.memberships)))
+        found.update({p.id: p for p in db.session.scalars(stmt)})
+    return found

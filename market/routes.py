@@ -17,14 +17,17 @@ from core import nav
 from core.clock import today_shanghai
 from core.db import db
 from core.districts import District, all_districts
-from core.i18n import _, _l, money
+from core.i18n import _, _l, money, ngettext
 from core.permissions import Role
 from core.safe_redirect import local_or
 from market import compare
+from market.departures import departure
 from market.listing import published_prices
 from market.openapi import openapi_document
 from market.search.params import PRICE_BANDS, parse_params
 from market.search.query import highlight, search
+from registry.lists.models import ANNOUNCEMENT_KIND_TITLES
+from suppliers.models import SUPPLIER_STATUS_TITLES
 
 bp = Blueprint("market", __name__)
 
@@ -92,24 +95,19 @@ def facet_options(params, facets: dict, districts: dict[str, District], locale: 
     return groups
 
 
-def _buyer_prices(products, district: str | None) -> dict:
-    published = published_prices(p.id for p in products)
-    return {p.id: compare.buyer_price(p, current_user, district=district, prices=published.get(p.id))
-            for p in products}
-
-
 @bp.get("/search")
 def search_page():
     params, errors = parse_params(_search_args(), per_page_limit=50)
     for error in errors:
         flash(error.message, "warning")
     result = search(params, with_facets=True)
-    products, districts = compare.listed_products(result.ids)
+    products, districts = compare.listed_products(result.ids, result.districts)
     district_map = {d.code: d for d in all_districts()}
+    prices = compare.buyer_prices(products, current_user, districts, params.district or _home_district_code())
     return render_template("market/search.html", params=params, result=result, products=products,
                            districts=districts, district_map=district_map,
                            facets=facet_options(params, result.facets, district_map, str(get_locale())),
-                           prices=_buyer_prices(products, params.district or _home_district_code()),
+                           prices=prices,
                            compare_ids=compare.session_ids(session), suggestions=SUGGESTIONS,
                            feature_labels=FEATURE_LABELS, device_titles=DEVICE_TYPE_TITLES,
                            tier_titles=TIER_TITLES, usage_titles=USAGE_TITLES)
@@ -119,7 +117,10 @@ def search_page():
 def product_page(product_id: int):
     products, districts = compare.listed_products([product_id])
     if not products:
-        abort(404)
+        gone = departure(product_id)
+        if gone is None:
+            abort(404)
+        return render_template("market/product_gone.html", gone=gone), 410
     product = products[0]
     district_prices = published_prices([product_id]).get(product_id, {})
     price = compare.buyer_price(product, current_user, district=_home_district_code(), prices=district_prices)
@@ -141,7 +142,9 @@ def compare_page():
         flash(message, "warning")
     products, districts = compare.listed_products(ids)
     if len(products) < len(ids):
-        flash(_("有 %(n)s 个产品不存在或已不在公布的目录清单上，已略去。", n=len(ids) - len(products)), "warning")
+        missing = len(ids) - len(products)
+        flash(ngettext("有 %(num)d 个产品不存在或已不在公布的目录清单上，已略去。",
+                       "有 %(num)d 个产品不存在或已不在公布的目录清单上，已略去。", missing), "warning")
     table = None
     if len(products) >= compare.MIN_COMPARE:
         table = compare.build_comparison(products, current_user, _home_district_code())
@@ -175,7 +178,20 @@ def compare_remove():
     return _back(url_for("market.compare_page"))
 
 
+def _code_labels() -> dict[str, str]:
+    """The plain-language label of each code the API uses as a value (device types, features, kinds...)."""
+    labels = {}
+    for titles in (DEVICE_TYPE_TITLES, USAGE_TITLES, TIER_TITLES, CERTIFICATE_KIND_TITLES, FEATURE_LABELS,
+                   ANNOUNCEMENT_KIND_TITLES, SUPPLIER_STATUS_TITLES):
+        labels.update({str(k): str(v) for k, v in titles.items()})
+    labels.update({"relevance": _("相关度"), "price": _("价格从低到高"), "-price": _("价格从高到低")})
+    return labels
+
+
 @bp.get("/api")
 def api_docs():
-    return render_template("market/api_docs.html", doc=openapi_document())
+    return render_template("market/api_docs.html", doc=openapi_document(), labels=_code_labels(),
+                           type_titles={"string": _("文本"), "integer": _("整数"), "boolean": _("是或否"),
+                                        "array": _("列表"), "object": _("键值对象")},
+                           where_titles={"query": _("查询参数"), "path": _("路径参数")})
 

@@ -19,7 +19,7 @@ import weakref
 
 from flask import current_app, has_app_context
 from flask_babel import force_locale
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, selectinload
 from whoosh import index as whoosh_index
 from whoosh import writing
@@ -31,7 +31,17 @@ from catalog.tiers import FEATURE_LABELS
 from core.db import db
 from market.listing import listed_districts, published_price, published_prices
 from market.search.models import SearchOutbox
-from market.search.text import ANALYZER, SYNONYMS, ensure_jieba, mentions, pinyin_words
+from market.search.text import (
+    ANALYZER,
+    CHARS_ANALYZER,
+    PINYIN_ANALYZER,
+    add_words,
+    ensure_jieba,
+    name_words,
+    pinyin_words,
+    synonyms_in,
+)
+from suppliers.models import Supplier
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +53,8 @@ SCHEMA = Schema(
     body=TEXT(analyzer=ANALYZER),
     model=NGRAMWORDS(minsize=2, maxsize=10, field_boost=3.0),
     pinyin=NGRAMWORDS(minsize=2, maxsize=12, at="start", field_boost=0.6),
+    #: Each CJK character of title and body once: only single-character query pieces look here.
+    chars=TEXT(analyzer=CHARS_ANALYZER, phrase=False, field_boost=0.3),
     districts=KEYWORD(stored=True, commas=True),
     supplier_id=NUMERIC(stored=True),
     device_type=ID(stored=True, sortable=True),
@@ -52,6 +64,9 @@ SCHEMA = Schema(
     price=NUMERIC(bits=64, stored=True, sortable=True),
     digest=ID(stored=True),  # of the whole document: `search check` finds stale entries by it
 )
+SCHEMA["pinyin"].analyzer = PINYIN_ANALYZER
+#: The names added to jieba's dictionary, next to the index: a process that only queries cuts the same way.
+WORDS_FILE = "market_words.json"
 
 _indexes: dict[str, whoosh_index.Index] = {}
 
@@ -101,11 +116,60 @@ def searcher():
     if cached is not None:  # whoosh's refresh() may reuse segment readers with stale deletions: reopen
         cached[2].detach()
         cached[1].close()
+    load_words(folder)
     searcher = ix.searcher()
     closer = weakref.finalize(threading.current_thread(), searcher.close)
     closer.atexit = False
     cache[folder] = (generation, searcher, closer)
     return searcher
+
+
+_words_seen: dict[str, float] = {}
+
+
+def load_words(folder: str | None = None) -> None:
+    """Teach jieba the names stored next to the index (again only when the file changed)."""
+    path = os.path.join(folder or index_dir(), WORDS_FILE)
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        return
+    if _words_seen.get(path) == mtime:
+        return
+    try:
+        with open(path, encoding="utf-8") as handle:
+            add_words(json.load(handle))
+    except (OSError, ValueError):
+        log.warning("could not read the search dictionary %s", path)
+        return
+    _words_seen[path] = mtime
+
+
+def _stored_words(folder: str) -> set[str]:
+    try:
+        with open(os.path.join(folder, WORDS_FILE), encoding="utf-8") as handle:
+            return set(json.load(handle))
+    except (OSError, ValueError):
+        return set()
+
+
+def remember_words(words: set[str]) -> set[str]:
+    """Add names to jieba and to the index's dictionary file (call under the writer lock); returns the new ones."""
+    folder = index_dir()
+    stored = _stored_words(folder)
+    add_words(stored | words)
+    new = words - stored
+    if new:
+        path = os.path.join(folder, WORDS_FILE)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(sorted(stored | words), handle, ensure_ascii=False)
+        os.replace(tmp, path)
+    return new
+
+
+def _product_names(product: Product) -> list[str]:
+    return [product.brand, product.manufacturer, getattr(product.supplier, "legal_name", None)]
 
 
 def clear_index(timeout: float = 5.0) -> None:
@@ -151,8 +215,7 @@ def document_for(product: Product, districts: list[str],
     title_parts = [public["brand"] or "", model, *device, *tier, *usage, supplier]
     body_parts = [product.manufacturer or "", *features, *public["standards"],
                   product.service_content or "", device[0] if device else ""]
-    joined = " ".join(title_parts + body_parts).lower()
-    synonyms = [w for group in SYNONYMS if any(mentions(joined, w) for w in group) for w in group]
+    synonyms = synonyms_in(" ".join([*device, *tier, *usage, *features, *public["standards"]]))
     if public["smart"]:
         body_parts.append(str(_labels_smart()))
     document = {
@@ -160,6 +223,7 @@ def document_for(product: Product, districts: list[str],
         "pid": public["id"],
         "title": "\n".join(p for p in title_parts if p),
         "body": "\n".join([*(p for p in body_parts if p), *synonyms]),
+        "chars": " ".join([*title_parts, *body_parts]),
         "model": f"{model} {compact}".lower(),
         "pinyin": pinyin_words([public["brand"] or "", *device[:1], *tier[:1], *usage[:1], supplier, *synonyms,
                                  *(str(FEATURE_LABELS[f]) for f in public["features"] if f in FEATURE_LABELS)]),
@@ -183,17 +247,38 @@ def load_products(session: Session, ids: list[int]) -> dict[int, Product]:
     found: dict[int, Product] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        stmt = select(Product).where(Product.id.in_(chunk)).options(selectinload(Product.supplier),
-                                                                    selectinload(Product.certificates))
+        stmt = select(Product).where(Product.id.in_(chunk)).options(
+            selectinload(Product.supplier).lazyload(Supplier.districts), selectinload(Product.certificates))
         found.update({p.id: p for p in session.scalars(stmt)})
     return found
 
 
+def _mentioning(session: Session, words: set[str], listed: dict[int, list[str]]) -> set[int]:
+    """Listed products whose names or service text contain one of `words` (cut differently before they were
+    dictionary words)."""
+    columns = (Product.brand, Product.manufacturer, Product.service_content, Supplier.legal_name)
+    stmt = (select(Product.id).join(Supplier, Supplier.id == Product.supplier_id)
+            .where(or_(*(c.contains(w, autoescape=True) for w in sorted(words) for c in columns))))
+    return {pid for pid in session.scalars(stmt) if pid in listed}
+
+
 def write(writer, session: Session, product_ids: set[int]) -> None:
-    """Rewrite these products' documents: updated when listed, deleted otherwise."""
+    """Rewrite these products' documents: updated when listed, deleted otherwise.
+
+    Names new to the dictionary are stored first; the listed products that mention them are rewritten too, so
+    that every document is cut with the dictionary the queries use.
+    """
     listed = listed_districts(product_ids)
-    prices = published_prices(listed)
     products = load_products(session, sorted(pid for pid in product_ids if pid in listed))
+    new = remember_words(name_words(n for p in products.values() for n in _product_names(p)))
+    if new:
+        everywhere = listed_districts()
+        extra = _mentioning(session, new, everywhere) - set(product_ids)
+        if extra:
+            product_ids = set(product_ids) | extra
+            listed.update({pid: everywhere[pid] for pid in extra})
+            products.update(load_products(session, sorted(extra)))
+    prices = published_prices(listed)
     for pid in sorted(product_ids):
         if pid in listed and pid in products:
             writer.update_document(**document_for(products[pid], listed[pid], prices.get(pid)))
@@ -213,6 +298,7 @@ def reindex(session: Session | None = None, *, timeout: float = 30.0) -> int:
     try:
         listed = listed_districts()
         products = load_products(session, sorted(listed))
+        remember_words(name_words(n for p in products.values() for n in _product_names(p)))
         prices = published_prices(products)
         for pid in sorted(products):
             writer.add_document(**document_for(products[pid], listed[pid], prices.get(pid)))
