@@ -34,7 +34,7 @@ def price_monitor_command() -> None:
 
     opened = run_monitor()
     db.session.commit()
-    click.echo(f"price monitor: {len(opened)} new case(s)" + "".join(f"\n  {case.number}" for case in opened))
+    click.echo(f"price monitor: new cases: {len(opened)}" + "".join(f"\n  {case.number}" for case in opened))
 
 
 @complaints_cli.command("calendar-seed")
@@ -45,4 +45,4 @@ def calendar_seed_command() -> None:
     added = seed_calendar()
     db.session.commit()
     years = known_years()
-    click.echo(f"holiday table: {added} year(s) added; known {years[0]}–{years[-1]}" if years else "empty")
+    click.echo(f"holiday table: years added: {added}; known {years[0]}–{years[-1]}" if years else "empty")

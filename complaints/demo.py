@@ -146,5 +146,5 @@ def seed() -> None:
     # a supplier's price raised sharply soon after listing: the price monitor's own case(s)
     _raise_a_listed_price()
     opened = run_monitor()
-    click.echo(f"complaints demo: cases in every state, 1 delisting, {len(opened)} price-monitor case(s)")
+    click.echo(f"complaints demo: cases in every state, 1 delisting, price-monitor cases: {len(opened)}")
     db.session.flush()

@@ -112,7 +112,7 @@ def _report_limit() -> str:
 
 
 @bp.route("/report", methods=["GET", "POST"])
-@limiter.limit(_report_limit, methods=["POST"], error_message=lambda: _("提交过于频繁，请稍后再试。"))
+@limiter.limit(_report_limit, methods=["POST"], error_message=lambda: _("提交过于频繁。"))
 def report():
     form = ReportForm()
     form.supplier.choices = _supplier_choices(_("不在列表中（请在下面填写名称）"))
@@ -144,7 +144,7 @@ def report():
 
 
 @bp.route("/report/track", methods=["GET", "POST"])
-@limiter.limit("10 per minute;60 per hour", methods=["POST"], error_message=lambda: _("尝试过于频繁，请稍后再试。"))
+@limiter.limit("10 per minute;60 per hour", methods=["POST"], error_message=lambda: _("尝试过于频繁。"))
 def track():
     form = TrackForm()
     if form.validate_on_submit():

@@ -11,7 +11,7 @@ from complaints.price_monitor import evidence_text, run_monitor
 from core import nav
 from core.db import db
 from core.forms import BaseForm
-from core.i18n import _, _l
+from core.i18n import _, _l, join_list, ngettext
 from core.permissions import Role, require_role
 
 bp = Blueprint("price_flags", __name__)
@@ -64,8 +64,9 @@ def run():
     opened = run_monitor(actor=current_user)
     db.session.commit()
     if opened:
-        flash(_("价格监测已运行，新立案 %(count)s 件：%(numbers)s。", count=len(opened),
-                numbers="、".join(case.number for case in opened)), "success")
+        flash(ngettext("价格监测已运行，新立案 %(num)s 件：%(numbers)s。",
+                       "价格监测已运行，新立案 %(num)s 件：%(numbers)s。",
+                       len(opened), numbers=join_list(case.number for case in opened)), "success")
     else:
         flash(_("价格监测已运行，没有发现新的价格异常。"), "info")
     return redirect(url_for(".index"))

@@ -15,6 +15,6 @@ def sweep_command() -> None:
     """Cancel orders unpaid past ORDER_PAYMENT_TIMEOUT_HOURS, confirm installations unconfirmed past
     ORDER_AUTO_CONFIRM_DAYS, retry refunds that did not reach the provider. Safe to run twice."""
     result = sweep()
-    click.echo(f"expired {len(result.expired)} unpaid order(s), auto-confirmed {len(result.confirmed)} "
-               f"installation(s), requested {len(result.refunds)} refund(s)"
-               + (f", skipped {len(result.skipped)} busy order(s)" if result.skipped else ""))
+    click.echo(f"unpaid orders expired: {len(result.expired)}; installations auto-confirmed: "
+               f"{len(result.confirmed)}; refunds requested: {len(result.refunds)}"
+               + (f"; busy orders skipped: {len(result.skipped)}" if result.skipped else ""))

@@ -15,7 +15,9 @@ def test_login_language_switch_and_logout(live_server, page, db):
     assert page.get_by_text("欢迎回来，管理员小王。").is_visible()
     page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
+    page.locator("summary", has_text="More").click()  # what does not fit the row is under "More"
     assert page.get_by_role("link", name="Accounts").is_visible()
+    page.locator("summary.user-name").click()  # my account and logging out are under the user's name
     page.get_by_role("button", name="Log out").click()
     assert page.get_by_text("You have been logged out.").is_visible()
 

@@ -1,6 +1,10 @@
 """Main journeys in a real browser, on the demo data: choose and compare, publish a list, pre-check a product."""
 
 import pytest
+from sqlalchemy import select
+
+from registry.lists.models import ListVersionItem
+from suppliers.models import Supplier
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -32,13 +36,24 @@ def test_resident_finds_and_compares_valves_with_subsidy(live_server, page, inde
     assert page.get_by_role("button", name="移出对比").count() == 2
 
 
-def test_official_publishes_a_new_version_of_the_list(live_server, page, indexed_demo):
+def test_official_publishes_a_new_version_of_the_list(live_server, page, indexed_demo, db):
+    """An unchanged list is refused; after a change the official confirms on a page showing the diff."""
     log_in(page, live_server, "official.500103@demo.local")
     page.goto(live_server + "/official/districts/500103/list")
     assert page.get_by_text("候选名单符合公布要求。").is_visible()
     page.get_by_role("button", name="公布目录清单（生成新版本）").click()
+    assert page.get_by_text("与当前版本相同").first.is_visible()
+
+    listed = db.session.scalars(select(ListVersionItem.supplier_id)).first()
+    db.session.get(Supplier, listed).phone = "023-88886666"
+    db.session.commit()
+    page.get_by_role("button", name="公布目录清单（生成新版本）").click()
+    assert page.get_by_role("heading", name="确认公布目录清单").is_visible()
+    assert page.get_by_text("将生成第 4 版").is_visible()
+    page.get_by_role("button", name="确认公布").click()
     page.goto(live_server + "/districts/500103")
-    assert page.get_by_text("第 3 版").first.is_visible()
+    assert page.get_by_text("第 4 版").first.is_visible()
+    assert page.get_by_text("023-88886666").first.is_visible()
 
 
 def test_supplier_sees_the_validator_verdict_before_saving(live_server, page, indexed_demo):
@@ -54,5 +69,5 @@ def test_supplier_sees_the_validator_verdict_before_saving(live_server, page, in
     page.get_by_label("设备价格（元）").fill("298")
     page.get_by_label("安装费（元）").fill("60")
     page.get_by_role("button", name="预检（不保存）").click()
-    assert page.get_by_text("alarm.co").first.is_visible()
-    assert page.get_by_text("co_detection").first.is_visible()
+    assert page.get_by_text("一氧化碳浓度检测（中档及以上）").first.is_visible()  # the rule in words, not its id
+    assert page.get_by_text("尚未提供证书，无法判断证书要求").first.is_visible()

@@ -293,11 +293,11 @@ def test_cli_command_opens_cases_and_commits_and_a_second_run_opens_nothing(app)
     result = runner.invoke(args=["complaints", "price-monitor"])
     assert result.exit_code == 0, result.output
     (case,) = all_cases()
-    assert "1 new case(s)" in result.output and case.number in result.output
+    assert "new cases: 1" in result.output and case.number in result.output
     db.session.rollback()  # committed: still there
     assert len(all_cases()) == 1
     again = runner.invoke(args=["complaints", "price-monitor"])
-    assert again.exit_code == 0 and "0 new case(s)" in again.output
+    assert again.exit_code == 0 and "new cases: 0" in again.output
     assert len(all_cases()) == 1
 
 

@@ -191,10 +191,10 @@ def test_suspension_takes_products_out_of_search_and_api_and_refuses_orders_unti
     assert reloaded(world.supplier).status == SupplierStatus.suspended
     assert found(product.model) == []
     assert not {p.id for p in world.products} & index.indexed_ids(), "gone from the index itself"
-    assert client.get(f"/api/v1/products/{product.id}").status_code == 404
+    assert client.get(f"/api/v1/products/{product.id}").status_code == 410
     api = client.get(f"/api/v1/products?q={product.model}").get_json()
     assert product.id not in [r["id"] for r in api["results"]]
-    assert client.get(f"/products/{product.id}").status_code == 404
+    assert client.get(f"/products/{product.id}").status_code == 410
     # no new order: the order page says why, and the service refuses an offer read before the suspension
     resident = make_user(Role.resident)
     login(client, resident)
@@ -250,7 +250,7 @@ def test_delisting_from_every_district(world, client, monkeypatch):
     assert list_queries.current_version(district("500103")).below_minimum
     # search and API
     assert found(world.product.model) == []
-    assert client.get(f"/api/v1/products/{world.product.id}").status_code == 404
+    assert client.get(f"/api/v1/products/{world.product.id}").status_code == 410
     # orders
     assert reloaded(pending).state == S.canceled
     for order in (paid, scheduled):
@@ -303,7 +303,7 @@ def test_blacklist_bars_selling_and_solicitations_until_the_date(world, client):
     supplier = reloaded(world.supplier)
     assert supplier.status == SupplierStatus.blacklisted and supplier.blacklisted_until == until
     assert found(world.product.model) == []
-    assert client.get(f"/api/v1/products/{world.product.id}").status_code == 404
+    assert client.get(f"/api/v1/products/{world.product.id}").status_code == 410
     login(client, make_user(Role.resident))
     page = client.get(f"/orders/new?product={world.product.id}&district=500103")
     assert page.status_code == 404 and "黑名单" in page.text

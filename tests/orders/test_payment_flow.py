@@ -174,4 +174,4 @@ def test_the_sweep_expires_abandoned_orders_once(client, world, paying, app):
 
 def test_the_sweep_command_prints_what_it_did(app, world):
     result = app.test_cli_runner().invoke(args=["orders", "sweep"])
-    assert result.exit_code == 0 and "expired 0 unpaid order(s)" in result.output
+    assert result.exit_code == 0 and "unpaid orders expired: 0" in result.output
