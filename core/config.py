@@ -56,6 +56,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "STRIPE_STUB_EMBEDDED": _env("STRIPE_STUB_EMBEDDED", "0" if env_name == "production" else "1") == "1",
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        #: How long a worker may reuse a list page's validators (version, announcements) before re-reading them.
+        "LIST_STAMP_TTL_SECONDS": float(_env("LIST_STAMP_TTL_SECONDS", "1")),
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "LOGIN_FREE_ATTEMPTS": int(_env("LOGIN_FREE_ATTEMPTS", "5")),
         "LOGIN_BASE_DELAY_SECONDS": int(_env("LOGIN_BASE_DELAY_SECONDS", "30")),

@@ -11,7 +11,7 @@ from core.i18n import _
 from core.web import error_response
 from registry.lists import queries
 from registry.lists.models import AnnouncementKind
-from registry.lists.public_routes import generation
+from registry.lists.public_routes import generation, list_stamp
 from registry.lists.snapshots import diff, supplier_public_dict
 from suppliers.models import Supplier, SupplierStatus
 
@@ -67,7 +67,7 @@ def districts():
 
 
 def _stamp_or_error(code: str):
-    stamp = queries.list_stamp(code)
+    stamp = list_stamp(code)
     if stamp is None:
         return None, error_response(404, _("未知的区县代码：%(code)s", code=code), error_code="not_found",
                                     field="code")

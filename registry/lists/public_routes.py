@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+import time
+
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
@@ -69,6 +71,28 @@ def generation() -> int:
 
 def _bump(*_args) -> None:
     _written[0] += 1
+
+
+#: code → (read at, generation, stamp): the validators of a list page, re-read at most every
+#: LIST_STAMP_TTL_SECONDS per worker (and at once after this process writes a version or an announcement).
+#: Anonymous answers may be cached for max-age=60 s anyway; a second of reuse takes the database off the path
+#: of a campaign's warm requests.
+_STAMPS: dict[str, tuple[float, int, object]] = {}
+
+
+def list_stamp(code: str):
+    """`queries.list_stamp(code)`, reused for a short while (see `_STAMPS`)."""
+    ttl = current_app.config.get("LIST_STAMP_TTL_SECONDS", 1.0)
+    now = time.monotonic()
+    cached = _STAMPS.get(code)
+    if ttl > 0 and cached is not None and cached[1] == generation() and now - cached[0] < ttl:
+        return cached[2]
+    stamp = queries.list_stamp(code)
+    if ttl > 0:
+        if len(_STAMPS) > 1024:  # codes that are not districts are looked up too: keep the map small
+            _STAMPS.clear()
+        _STAMPS[code] = (now, generation(), stamp)
+    return stamp
 
 
 for _cls in (ListVersion, Announcement):
@@ -147,7 +171,7 @@ def supplier_cards(district, version, suppliers: list[dict], chosen: dict[str, s
 
 
 def _stamp_or_404(code: str):
-    stamp = queries.list_stamp(code)
+    stamp = list_stamp(code)
     if stamp is None:
         abort(404)
     return stamp

@@ -193,3 +193,29 @@ def test_money_is_formatted_exactly_as_babel_formats_it(app):
                 for fen in amounts:
                     assert money(fen) == format_currency(Decimal(fen) / 100, "CNY"), (locale, fen)
                 assert money(None) == "—"
+
+
+def test_a_worker_reuses_the_list_validators_briefly_but_sees_its_own_writes_at_once(app, listed, monkeypatch):
+    """With LIST_STAMP_TTL_SECONDS a warm JSON list runs no SQL; a version published meanwhile shows at once."""
+    from sqlalchemy import event
+
+    official, suppliers, _version = listed
+    monkeypatch.setitem(app.config, "LIST_STAMP_TTL_SECONDS", 60)
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    client = fresh(app)
+    assert client.get("/api/v1/districts/500103/list").status_code == 200
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        warm = client.get("/api/v1/districts/500103/list")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert warm.status_code == 200 and warm.get_json()["version"] == 1
+    assert statements == []
+    list_services.remove_supplier(district("500103"), suppliers[0][0], actor=official, reason="违规")
+    db.session.commit()
+    assert client.get("/api/v1/districts/500103/list").get_json()["version"] == 2
+    assert "第 2 版" in client.get("/districts/500103").get_data(as_text=True)
