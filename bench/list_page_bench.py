@@ -30,6 +30,8 @@ import threading
 import time
 from pathlib import Path
 
+from _servers import gunicorn, wait_for
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DISTRICT = "500103"
@@ -169,22 +171,8 @@ def measure(port: int, path: str, seconds: float, concurrency: int, headers: dic
 
 # --- servers ------------------------------------------------------------------------------------------------
 
-def _wait(port: int, path: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if _one(port, _request_bytes(port, path, {})) == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"server on port {port} did not answer {path}")
-
-
-def gunicorn(app: str, port: int, chdir: Path, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--worker-class", "sync", "--bind",
-                             f"127.0.0.1:{port}", "--chdir", str(chdir), "--log-level", "warning", app],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def _wait(port: int, path: str) -> None:
+    wait_for(lambda port, path: _one(port, _request_bytes(port, path, {})), port, path)
 
 
 def etag_of(port: int, path: str) -> str | None:

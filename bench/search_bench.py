@@ -24,7 +24,6 @@ import platform
 import random
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -32,8 +31,9 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from _servers import gunicorn, wait_for
+
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
 BRANDS = (("渝安", "YA-BJ"), ("山城安", "SCA-ZB"), ("巴渝卫士", "BY-KR"), ("缙云", "JY-RQ"), ("长江盾", "CJD"),
@@ -230,22 +230,8 @@ def timed(port: int, path: str) -> float:
     return elapsed
 
 
-def _wait(port: int, path: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if _get(port, path)[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"server on port {port} did not answer {path}")
-
-
-def gunicorn(app: str, port: int, chdir: Path, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--worker-class", "sync", "--bind",
-                             f"127.0.0.1:{port}", "--chdir", str(chdir), "--log-level", "warning", app],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def _wait(port: int, path: str) -> None:
+    wait_for(lambda port, path: _get(port, path)[0], port, path)
 
 
 def pct(samples: list[float], p: float) -> float:

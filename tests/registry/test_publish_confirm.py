@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 
 from core.audit import AuditEntry
 from core.db import db
+from core.permissions import Role
 from registry.lists import queries
 from registry.lists import services as list_services
 from registry.lists.models import ListVersion
-from tests.conftest import district, login
+from tests.conftest import district, login, make_user
 from tests.registry.factories import make_full_supplier, make_official, make_product, make_supplier
 from tests.registry.helpers import admit, open_call, published_list
 
@@ -78,13 +79,19 @@ def test_a_list_changed_after_the_confirmation_page_is_not_published(client):
     assert _versions() == 1
 
 
-def test_the_confirmation_keeps_the_exception_reason(client):
+def official_with_candidates(client, count: int):
+    """An official of 渝中区, logged in, with `count` complete suppliers admitted from a call (nothing published)."""
     official = make_official()
     call = open_call(official)
-    for _i in range(2):
+    for _i in range(count):
         supplier, products = make_full_supplier()
         admit(call, official, supplier, products)
     login(client, official)
+    return official
+
+
+def test_the_confirmation_keeps_the_exception_reason(client):
+    official_with_candidates(client, 2)
     reason = "本区县仅两家单位具备资质"
     page = client.post(URL, data={"seen_number": "0", "exception_reason": reason}).get_data(as_text=True)
     assert "这将是本区县第一次公布目录清单" in page and reason in page
@@ -94,9 +101,7 @@ def test_the_confirmation_keeps_the_exception_reason(client):
 
 
 def test_a_regulator_cannot_confirm(client):
-    official, _suppliers, _version = published_list()
-    from core.permissions import Role
-    from tests.conftest import make_user
+    published_list()
     login(client, make_user(Role.regulator))
     assert client.post(URL, data={"seen_number": "1", "confirm": "abc"}).status_code == 403
     assert _versions() == 1
@@ -118,12 +123,7 @@ def test_problems_show_plain_words_and_the_source_never_rule_ids(client):
 
 
 def test_counts_in_english_are_singular_or_plural(client):
-    official = make_official()
-    call = open_call(official)
-    for _i in range(2):
-        supplier, products = make_full_supplier()
-        admit(call, official, supplier, products)
-    login(client, official)
+    official_with_candidates(client, 2)
     english = client.post(URL + "?lang=en", data={"exception_reason": ""}).get_data(as_text=True)
     assert "The list has only 2 sellers/installers;" in english and "(s)" not in english
     assert "1 issue found:" in english
