@@ -18,6 +18,7 @@ import payments.models  # noqa: F401
 import registry.districts.household_claims  # noqa: F401
 import registry.districts.models  # noqa: F401
 import registry.lists.models  # noqa: F401
+import suppliers.keys  # noqa: F401
 import suppliers.models  # noqa: F401
 from catalog import cli as catalog_cli
 from catalog import demo as catalog_demo
@@ -37,6 +38,12 @@ from core.extensions import babel, bootstrap, csrf, limiter, login_manager, migr
 from core.i18n import _l, select_locale
 from core.routes import bp as main_bp
 from core.web import configure_converters, configure_errors, configure_security_headers, configure_templates
+from devices import demo as devices_demo
+from devices import wiring as devices_wiring
+from devices.api import bp as devices_api_bp
+from devices.cli import devices_cli, keys_cli
+from devices.key_routes import bp as device_keys_bp
+from devices.routes import bp as devices_bp
 from market import wiring as market_wiring
 from market.api import bp as market_api_bp
 from market.routes import bp as market_bp
@@ -62,7 +69,7 @@ from suppliers.routes import bp as suppliers_bp
 
 #: Demo data, lowest layer first; each step is idempotent.
 DEMO_STEPS = (core_demo.seed, suppliers_demo.seed, catalog_demo.seed, registry_demo.seed,
-              household_demo.seed, orders_demo.seed, complaints_demo.seed)
+              household_demo.seed, orders_demo.seed, devices_demo.seed, complaints_demo.seed)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -105,16 +112,19 @@ def connect_packages() -> None:
     market_wiring.connect()  # the search index follows products and listings (outbox applied after commit)
     registry_home.register()  # published districts and the latest announcements on the home page
     payment_events.connect()  # orders become paid / refunded from the provider's verified events
+    devices_wiring.connect()  # the device API's operations join the OpenAPI document (the access standard)
 
 
 def configure_blueprints(app: Flask) -> None:
     pages = (main_bp, accounts_bp, admin_bp, suppliers_bp, catalog_bp, market_bp, registry_bp,
-             orders_bp, advisor_bp, complaints_bp, reports_bp, payments_bp)
+             devices_bp, device_keys_bp, orders_bp, advisor_bp, complaints_bp, reports_bp, payments_bp)
     for blueprint in pages:
         app.register_blueprint(blueprint)
     app.register_blueprint(fulfilment_bp)  # orders: the supplier's queue and the inspector's checks
-    for api in (catalog_api_bp, market_api_bp, registry_api_bp):
-        csrf.exempt(api)  # the open API is read-only or stateless (validate); no cookies authorise it
+    for api in (catalog_api_bp, market_api_bp, registry_api_bp, devices_api_bp):
+        # the open API is read-only or stateless (validate); the device API is authorised by a bearer key,
+        # never by cookies: no CSRF token applies to either
+        csrf.exempt(api)
         app.register_blueprint(api)
 
 
@@ -126,6 +136,8 @@ def configure_cli(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(orders_cli)
     app.cli.add_command(complaints_cli)
+    app.cli.add_command(devices_cli)
+    app.cli.add_command(keys_cli)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no accounts yet.")
@@ -140,3 +152,5 @@ def configure_cli(app: Flask) -> None:
             step()
             db.session.commit()
         click.echo("demo data loaded")
+        for line in devices_demo.key_lines():  # the demo platform keys (development only)
+            click.echo(line)

@@ -99,6 +99,19 @@ def load_config(overrides: dict | None = None) -> dict:
         # has not confirmed is confirmed automatically after this many days (flask --app wsgi orders sweep).
         "ORDER_PAYMENT_TIMEOUT_HOURS": int(_env("ORDER_PAYMENT_TIMEOUT_HOURS", "24")),
         "ORDER_AUTO_CONFIRM_DAYS": int(_env("ORDER_AUTO_CONFIRM_DAYS", "7")),
+        # The device data platform (SPEC 3.4; flask --app wsgi devices sweep).
+        #: A device that has reported before and has sent nothing for this many hours is marked offline.
+        "DEVICE_OFFLINE_HOURS": int(_env("DEVICE_OFFLINE_HOURS", "24")),
+        #: An alarm nobody has acknowledged after this many minutes is escalated to the district's officials.
+        "ALARM_ESCALATE_MINUTES": int(_env("ALARM_ESCALATE_MINUTES", "15")),
+        #: POST /api/v1/device-events: events per request, bytes per request, requests per key.
+        "DEVICE_EVENTS_MAX_BATCH": int(_env("DEVICE_EVENTS_MAX_BATCH", "500")),
+        "DEVICE_EVENTS_MAX_BYTES": int(_env("DEVICE_EVENTS_MAX_BYTES", str(1024 * 1024))),
+        "DEVICE_API_RATE_LIMIT": _env("DEVICE_API_RATE_LIMIT", "600 per minute"),
+        #: How far ahead of the server's clock an event's time may be (device clocks drift).
+        "DEVICE_EVENT_MAX_SKEW_SECONDS": int(_env("DEVICE_EVENT_MAX_SKEW_SECONDS", "300")),
+        #: How many devices or alarms one page of /api/v1/utility/devices or /api/v1/utility/alarms holds at most.
+        "UTILITY_API_MAX_LIMIT": int(_env("UTILITY_API_MAX_LIMIT", "1000")),
         #: How far ahead a resident may ask for an installation date.
         "ORDER_MAX_PREFERRED_DAYS": int(_env("ORDER_MAX_PREFERRED_DAYS", "90")),
     }

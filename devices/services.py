@@ -15,6 +15,7 @@ from core.clock import to_shanghai
 from core.db import db
 from core.errors import DomainError
 from core.i18n import _
+from devices import address_search
 from devices.models import Carrier, DeviceState, GasType, InstalledDevice
 
 #: Service life in years by device type when the settings name none (DEVICE_SERVICE_LIFE_YEARS).
@@ -79,7 +80,8 @@ def replace_by(device_type: str, installed_on: date) -> date:
 
 def record_installation(*, order_id: int, product: Product, owner_id: int, district_id: int,
                         township_id: int | None, devices: list[DeviceInput], installed_at: datetime,
-                        actor, gas_type: GasType = GasType.natural_gas) -> list[InstalledDevice]:
+                        actor, gas_type: GasType = GasType.natural_gas,
+                        address: str | None = None) -> list[InstalledDevice]:
     """Register the devices an order installed; a re-installation of the same order replaces its earlier set.
 
     Identifiers already registered for this order are updated in place (the same device re-fitted); the order's
@@ -97,7 +99,8 @@ def record_installation(*, order_id: int, product: Product, owner_id: int, distr
                       district_id=district_id, township_id=township_id, gas_type=gas_type,
                       installed_at=installed_at, installed_on=installed_on,
                       replace_by=replace_by(product.device_type, installed_on), state=DeviceState.active,
-                      registered_by_id=getattr(actor, "id", None))
+                      state_at=installed_at, registered_by_id=getattr(actor, "id", None), address=address,
+                      address_tokens=address_search.tokens(address))
         if device is None:
             device = InstalledDevice(identifier=item.identifier, order_id=order_id, **fields)
             db.session.add(device)

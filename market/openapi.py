@@ -9,6 +9,18 @@ from market.search.params import MAX_PAGE, MAX_PER_PAGE, MAX_Q_LENGTH, SORTS
 from registry.lists.models import AnnouncementKind
 from suppliers.models import SupplierStatus
 
+#: Operations that higher packages add to the document (devices: the access standard of the device platform).
+#: Each part is a callable returning {"paths": {...}, "schemas": {...}, "responses": {...},
+#: "securitySchemes": {...}}, called each time the document is built (texts follow the request's language).
+_PARTS: list = []
+
+
+def add_part(part) -> None:
+    """Add operations to the document (called once at start-up, from the composition root's wiring)."""
+    if part not in _PARTS:
+        _PARTS.append(part)
+
+
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
 _NSTR = {"type": ["string", "null"]}
@@ -203,6 +215,7 @@ def _paths() -> dict:
                                                             "info": {"type": "object"},
                                                             "servers": {"type": "array"},
                                                             "paths": {"type": "object"},
+                                                            "tags": {"type": "array"},
                                                             "components": {"type": "object"}})}}}}}},
     }
 
@@ -220,7 +233,20 @@ def _plain(value):
 
 def openapi_document() -> dict:
     """The whole document (plain data: JSON-serialisable), in the request's language."""
-    return _plain({
+    document = _base_document()
+    for part in _PARTS:
+        extra = part()
+        document["paths"].update(extra.get("paths", {}))
+        for section in ("schemas", "responses", "securitySchemes"):
+            if extra.get(section):
+                document["components"].setdefault(section, {}).update(extra[section])
+        if extra.get("tags"):
+            document["tags"] = [*document.get("tags", []), *extra["tags"]]
+    return _plain(document)
+
+
+def _base_document() -> dict:
+    return {
         "openapi": "3.1.0",
         "info": {"title": _l("重庆市燃气安全装置目录清单开放 API"), "version": "1.0.0",
                  "description": _l("各区县公布的目录清单、清单上的产品和销售安装单位，以及附件3 档次校验。"
@@ -236,4 +262,4 @@ def openapi_document() -> dict:
                 "Gone": _json("ProductGone", _l("该产品曾列入目录清单，现已移出；message 说明移出的时间和原因")),
             },
         },
-    })
+    }

@@ -15,7 +15,7 @@ from core.districts import District, all_districts
 from core.i18n import _l
 from core.permissions import Role, require_role
 from devices import queries as device_queries
-from devices.models import DEVICE_STATE_TITLES
+from devices.models import ALARM_OUTCOME_TITLES, DEVICE_STATE_TITLES
 from orders import advisor
 from orders.advisor_forms import AdvisorForm
 from orders.models import ORDER_STATE_TITLES, Order
@@ -171,6 +171,8 @@ def dashboard():
     return render_template("orders/advisor/dashboard.html", advice=advice, district=district,
                            links=device_links(advice, district.code if district else None),
                            devices=device_queries.owner_devices(user.id), orders=orders, claim=claim,
+                           alarms=device_queries.owner_alarms(user.id), alarm_outcome_titles=ALARM_OUTCOME_TITLES,
+                           today=today_shanghai(),
                            claim_titles=CLAIM_STATUS_TITLES, category_titles=HOUSEHOLD_CATEGORY_TITLES,
                            device_state_titles=DEVICE_STATE_TITLES, device_titles=DEVICE_TYPE_TITLES,
                            order_state_titles=ORDER_STATE_TITLES)

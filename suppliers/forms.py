@@ -110,3 +110,20 @@ class SupplierFilterForm(BaseForm):
     status = SelectField(_l("状态"), validators=[Optional()])
     district = SelectField(_l("服务区县"), validators=[Optional()])
     q = StringField(_l("关键词（名称、信用代码）"), validators=[Optional(), Length(max=100)], filters=[strip_filter])
+
+
+class PlatformKeyForm(BaseForm):
+    """A new platform key for the company's device platform: only its name (what it is for)."""
+
+    name = StringField(_l("密钥名称"), validators=[InputRequired(), Length(max=100)], filters=[strip_filter],
+                       description=_l("用于区分不同的密钥，例如“设备平台生产环境”。"),
+                       render_kw={"maxlength": 100, "autocomplete": "off"})
+
+
+class UtilityKeyForm(PlatformKeyForm):
+    """A new platform key for the gas utility's monitoring platform, scoped to some of the inspector's districts."""
+
+    districts = SelectMultipleField(_l("可读取的区县"), coerce=int,
+                                    validators=[InputRequired(message=_l("请至少选择一个区县。"))],
+                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+                                    description=_l("密钥只能读取所选区县的设备和报警；只能选择您负责的区县。"))

@@ -5,7 +5,7 @@ The workbench and the overseers' company page show products, so they live in cat
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_user
 
@@ -19,9 +19,10 @@ from core.i18n import _, _l
 from core.permissions import Role, require_role
 from core.request_args import parse_int
 from core.uploads import save_upload, send_upload
-from suppliers import queries, services
+from suppliers import keys, queries, services
 from suppliers.forms import (
     CreditCodeOverrideForm,
+    PlatformKeyForm,
     StaffForm,
     SupplierFilterForm,
     SupplierProfileForm,
@@ -174,3 +175,47 @@ def credit_code_override(supplier_id: int):
             db.session.commit()
             flash(_("已登记例外的统一社会信用代码。"), "success")
     return redirect(url_for("catalog.oversee_supplier", supplier_id=supplier.id))
+
+
+def _render_keys(supplier: Supplier, form: PlatformKeyForm, *, new_key=None, token: str | None = None):
+    """The company's keys; `token` (just created) appears once, in a response that must not be cached."""
+    response = make_response(render_template("suppliers/keys.html", supplier=supplier, form=form,
+                                             keys=keys.supplier_keys(supplier.id), new_key=new_key, token=token))
+    if request.method == "POST":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/supplier/keys", methods=["GET", "POST"])
+@require_role(Role.supplier)
+def platform_keys():
+    supplier = own_supplier()
+    form = PlatformKeyForm()
+    if not form.validate_on_submit():
+        return _render_keys(supplier, form)
+    try:
+        key, token = keys.create_key(current_user, name=form.name.data, supplier=supplier)
+    except DomainError as exc:
+        if not attach_domain_error(form, exc):
+            flash(exc.message, "danger")
+        return _render_keys(supplier, form)
+    db.session.commit()
+    # rendered, not redirected: the key must never pass through the session, a flash message or a log
+    return _render_keys(supplier, PlatformKeyForm(formdata=None), new_key=key, token=token)
+
+
+@bp.route("/supplier/keys/<int:key_id>/revoke", methods=["POST"])
+@require_role(Role.supplier)
+def revoke_platform_key(key_id: int):
+    supplier = own_supplier()
+    key = db.session.get(keys.PlatformKey, key_id)
+    if key is None or key.supplier_id != supplier.id:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if keys.revoke_key(key, current_user):
+        db.session.commit()
+        flash(_("密钥 %(label)s 已吊销，使用它的请求将立即被拒绝。", label=key.label), "success")
+    else:
+        flash(_("密钥 %(label)s 早已吊销。", label=key.label), "info")
+    return redirect(url_for("suppliers.platform_keys"))

@@ -104,7 +104,9 @@ def test_every_operation_answers_as_documented(client, doc, world):
         assert response.status_code < 500, url
         _check(doc, path, method, response)
         seen.add((path, method))
-    documented = {(path, method) for path, item in doc["paths"].items() for method in item}
+    # every open operation; those behind a key (the device platform's) are exercised in tests/devices
+    documented = {(path, method) for path, item in doc["paths"].items() for method, operation in item.items()
+                  if "security" not in operation}
     assert documented == seen
 
 
