@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, case, or_, select, update
+from sqlalchemy import ARRAY, String, any_, bindparam, case, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core import audit
@@ -227,14 +227,39 @@ def ingest(key: PlatformKey, items: list, *, now: datetime | None = None) -> Int
     return result
 
 
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def _devices_by_identifier(identifiers: set[str]) -> dict:
     if not identifiers:
         return {}
     table = InstalledDevice.__table__
+    wanted = sorted(identifiers)
+    # PostgreSQL: one array parameter instead of 500 placeholders for the driver to parse
+    condition = (table.c.identifier == any_(bindparam("identifiers", wanted, type_=ARRAY(String))) if _postgresql()
+                 else table.c.identifier.in_(wanted))
     rows = db.session.execute(select(table.c.id, table.c.identifier, table.c.supplier_id, table.c.district_id,
-                                     table.c.owner_id, table.c.state, table.c.state_at)
-                              .where(table.c.identifier.in_(sorted(identifiers))))
+                                     table.c.owner_id, table.c.state, table.c.state_at).where(condition))
     return {row.identifier: row for row in rows}
+
+
+#: PostgreSQL takes a batch as arrays (unnest), in event id order: one statement, five parameters.
+_PG_INSERT = text("""
+    INSERT INTO device_event (supplier_id, event_id, device_id, type, at, value, received_at, key_id)
+    SELECT :supplier_id, u.event_id, u.device_id, u.type, u.at, u.value, :received_at, :key_id
+    FROM unnest(CAST(:event_ids AS varchar[]), CAST(:device_ids AS integer[]), CAST(:types AS varchar[]),
+                CAST(:ats AS timestamptz[]), CAST(:vals AS double precision[]))
+         WITH ORDINALITY AS u(event_id, device_id, type, at, value, n)
+    ORDER BY u.n
+    ON CONFLICT (supplier_id, event_id) DO NOTHING
+    RETURNING event_id""")
+#: ... and moves last_seen_at forward in one statement, after locking the rows in id order (no deadlocks).
+_PG_LOCK = text("SELECT id FROM installed_device WHERE id = ANY(CAST(:ids AS integer[])) ORDER BY id FOR UPDATE")
+_PG_TOUCH = text("""
+    UPDATE installed_device AS d SET last_seen_at = v.seen, updated_at = :now
+    FROM unnest(CAST(:ids AS integer[]), CAST(:seens AS timestamptz[])) AS v(id, seen)
+    WHERE d.id = v.id AND (d.last_seen_at IS NULL OR d.last_seen_at < v.seen)""")
 
 
 def _insert_statement(dialect: str):
@@ -248,15 +273,27 @@ def _insert(key: PlatformKey, events: list[_Event], now: datetime) -> list[_Even
     """Store the events; the ones stored now (not before), by the database's word."""
     if not events:
         return []
-    rows = [{"supplier_id": key.supplier_id, "event_id": e.event_id, "device_id": e.device_id,
-             "type": e.type.value, "at": e.at, "value": e.value, "received_at": now, "key_id": key.id}
-            for e in sorted(events, key=lambda e: e.event_id)]  # one lock order for every request: no deadlocks
-    statement = _insert_statement(db.session.get_bind().dialect.name)
-    inserted = set(db.session.execute(statement, rows).scalars())
+    ordered = sorted(events, key=lambda e: e.event_id)  # one lock order for every request: no deadlocks
+    if _postgresql():
+        inserted = set(db.session.execute(_PG_INSERT, {
+            "supplier_id": key.supplier_id, "received_at": now, "key_id": key.id,
+            "event_ids": [e.event_id for e in ordered], "device_ids": [e.device_id for e in ordered],
+            "types": [e.type.value for e in ordered], "ats": [e.at for e in ordered],
+            "vals": [e.value for e in ordered]}).scalars())
+    else:
+        rows = [{"supplier_id": key.supplier_id, "event_id": e.event_id, "device_id": e.device_id,
+                 "type": e.type.value, "at": e.at, "value": e.value, "received_at": now, "key_id": key.id}
+                for e in ordered]
+        inserted = set(db.session.execute(_insert_statement("sqlite"), rows).scalars())
     return [e for e in events if e.event_id in inserted]
 
 
 def _touch_last_seen(by_device: dict[int, list[_Event]]) -> None:
+    ids = sorted(by_device)
+    if _postgresql():
+        db.session.execute(_PG_LOCK, {"ids": ids})
+        db.session.execute(_PG_TOUCH, {"ids": ids, "seens": [by_device[i][-1].at for i in ids], "now": now_utc()})
+        return
     table = InstalledDevice.__table__
     seen = bindparam("seen", type_=table.c.last_seen_at.type)
     statement = (update(table).where(table.c.id == bindparam("device"))
