@@ -7,21 +7,21 @@ only keys that cover no district beyond their own (any other key: 404, as if it 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
 
 from core import nav
-from core.accounts.forms import EmptyForm
 from core.db import db
 from core.districts import District
 from core.errors import DomainError
 from core.forms import attach_domain_error, choices
-from core.i18n import _, _l
+from core.i18n import _l
 from core.permissions import Role, require_role
 from suppliers import keys
 from suppliers.forms import UtilityKeyForm
+from suppliers.key_pages import revoke_key_and_return
 
 bp = Blueprint("device_keys", __name__)
 nav.add("device_keys.utility_keys", _l("平台密钥"), roles=(Role.inspector,), order=39)
@@ -84,11 +84,4 @@ def revoke_utility_key(key_id: int):
     key = db.session.get(keys.PlatformKey, key_id)
     if key is None or not can_revoke(current_user, key):
         abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    if keys.revoke_key(key, current_user):
-        db.session.commit()
-        flash(_("密钥 %(label)s 已吊销，使用它的请求将立即被拒绝。", label=key.label), "success")
-    else:
-        flash(_("密钥 %(label)s 早已吊销。", label=key.label), "info")
-    return redirect(url_for("device_keys.utility_keys"))
+    return revoke_key_and_return(key, "device_keys.utility_keys")

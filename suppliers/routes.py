@@ -28,6 +28,7 @@ from suppliers.forms import (
     SupplierProfileForm,
     SupplierRegistrationForm,
 )
+from suppliers.key_pages import revoke_key_and_return
 from suppliers.models import OVERSIGHT_ROLES, SUPPLIER_STATUS_TITLES, Supplier
 
 bp = Blueprint("suppliers", __name__)
@@ -211,11 +212,5 @@ def revoke_platform_key(key_id: int):
     key = db.session.get(keys.PlatformKey, key_id)
     if key is None or key.supplier_id != supplier.id:
         abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    if keys.revoke_key(key, current_user):
-        db.session.commit()
-        flash(_("密钥 %(label)s 已吊销，使用它的请求将立即被拒绝。", label=key.label), "success")
-    else:
-        flash(_("密钥 %(label)s 早已吊销。", label=key.label), "info")
-    return redirect(url_for("suppliers.platform_keys"))
+    return revoke_key_and_return(key, "suppliers.platform_keys")
+
