@@ -18,6 +18,7 @@ import payments.models  # noqa: F401
 import registry.districts.household_claims  # noqa: F401
 import registry.districts.models  # noqa: F401
 import registry.lists.models  # noqa: F401
+import reports.models  # noqa: F401 - the report rollup and the indexes its queries use
 import suppliers.keys  # noqa: F401
 import suppliers.models  # noqa: F401
 from catalog import cli as catalog_cli
@@ -63,6 +64,9 @@ from registry import listeners
 from registry.districts import household_demo
 from registry.lists.api import bp as registry_api_bp
 from registry.routes import bp as registry_bp
+from reports import wiring as reports_wiring
+from reports.api import bp as reports_api_bp
+from reports.cli import report_cli
 from reports.routes import bp as reports_bp
 from suppliers import demo as suppliers_demo
 from suppliers.routes import bp as suppliers_bp
@@ -113,6 +117,7 @@ def connect_packages() -> None:
     registry_home.register()  # published districts and the latest announcements on the home page
     payment_events.connect()  # orders become paid / refunded from the provider's verified events
     devices_wiring.connect()  # the device API's operations join the OpenAPI document (the access standard)
+    reports_wiring.connect()  # the public coverage API joins the OpenAPI document
 
 
 def configure_blueprints(app: Flask) -> None:
@@ -121,7 +126,7 @@ def configure_blueprints(app: Flask) -> None:
     for blueprint in pages:
         app.register_blueprint(blueprint)
     app.register_blueprint(fulfilment_bp)  # orders: the supplier's queue and the inspector's checks
-    for api in (catalog_api_bp, market_api_bp, registry_api_bp, devices_api_bp):
+    for api in (catalog_api_bp, market_api_bp, registry_api_bp, devices_api_bp, reports_api_bp):
         # the open API is read-only or stateless (validate); the device API is authorised by a bearer key,
         # never by cookies: no CSRF token applies to either
         csrf.exempt(api)
@@ -138,6 +143,7 @@ def configure_cli(app: Flask) -> None:
     app.cli.add_command(complaints_cli)
     app.cli.add_command(devices_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(report_cli)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no accounts yet.")

@@ -57,6 +57,7 @@ from core.errors import DomainError
 from core.forms import BaseForm, attach_domain_error, choices, title_choices
 from core.i18n import _, _l
 from core.permissions import Role, require_role
+from core.spreadsheet import safe_cell
 from core.personal_data import record_view
 from suppliers.models import Supplier
 
@@ -119,12 +120,6 @@ EXPORT_COLUMNS = (_l("编号"), _l("来源"), _l("类别"), _l("状态"), _l("�
                   _l("期限"), _l("核查结论"), _l("承办人"))
 
 
-def _csv_cell(value) -> str:
-    """Text as a spreadsheet shows it, never as a formula (=, +, -, @ at the start are neutralised)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.route("/regulator/cases.csv")
 @require_role(Role.regulator)
 def export():
@@ -135,7 +130,7 @@ def export():
     writer.writerow([str(c) for c in EXPORT_COLUMNS])
     locale = str(get_locale())
     for c in db.session.scalars(queue_query(f, viewer=current_user).limit(10000)):
-        writer.writerow([_csv_cell(v) for v in (
+        writer.writerow([safe_cell(v) for v in (
             c.number, CASE_KIND_TITLES[c.kind], CASE_CATEGORY_TITLES[c.category], CASE_STATE_TITLES[c.state],
             c.supplier_label, c.district.display_name(locale) if c.district else "",
             to_shanghai(c.received_at).strftime("%Y-%m-%d %H:%M"), c.due_on.isoformat() if c.due_on else "",

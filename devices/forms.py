@@ -11,6 +11,7 @@ from core.i18n import _l
 from devices.alarms import NOTE_MAX
 from devices.models import ALARM_OUTCOME_TITLES, CARRIER_TITLES, GAS_TYPE_TITLES, GasType
 from devices.register import ADDRESS_MAX, NAME_MAX
+from registry.districts.models import HOUSEHOLD_CATEGORY_TITLES, HouseholdCategory
 
 
 class AcknowledgeForm(BaseForm):
@@ -79,6 +80,10 @@ class OutsideDeviceForm(BaseForm):
                                  filters=[strip_filter], description=_l("用户自行选择的销售安装单位，按现场所见填写。"))
     gas_type = SelectField(_l("气源种类"), choices=choices(GAS_TYPE_TITLES), default=GasType.natural_gas.value,
                            validators=[InputRequired(message=_l("请选择气源种类。"))])
+    household_category = SelectField(_l("用户类别"), choices=choices(HOUSEHOLD_CATEGORY_TITLES),
+                                     default=HouseholdCategory.other.value,
+                                     validators=[InputRequired(message=_l("请选择用户类别。"))],
+                                     description=_l("老旧小区居民、建档贫困户、城镇低保户计入重点用户的覆盖率。"))
     installed_on = DateField(_l("安装日期"), validators=[InputRequired(message=_l("请填写安装日期。"))])
     address = StringField(_l("安装地址"), validators=[DataRequired(message=_l("请填写安装地址。")),
                                                   Length(max=ADDRESS_MAX)], filters=[strip_filter],

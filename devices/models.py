@@ -126,6 +126,10 @@ class InstalledDevice(TimestampMixin, db.Model):
     #: The company that installed a device outside the platform, as the inspector found it.
     installer_name: Mapped[str | None] = mapped_column(String(200))
     #: The time of the event that set `state` (later events win, whatever order they arrive in).
+    #: The household's category (附件1 四(五)): the order's for platform installations, the inspector's choice for
+    #: devices registered outside the platform; the monthly report's coverage counts by it.
+    household_category: Mapped[str] = mapped_column(String(32), nullable=False, server_default="other",
+                                                    default="other")
     state_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: When the supplier and the owner were told that the device is due for replacement.
     replacement_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

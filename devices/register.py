@@ -20,7 +20,7 @@ from core.errors import DomainError, NotAllowed
 from core.i18n import _
 from devices import address_search, services
 from devices.models import Carrier, DeviceState, GasType, InstalledDevice
-from registry.districts.models import Township
+from registry.districts.models import HouseholdCategory, Township
 
 #: The earliest installation date accepted (no smart gas safety device of the register is older).
 EARLIEST_INSTALL = date(2000, 1, 1)
@@ -55,7 +55,7 @@ def _installed_at(installed_on: date) -> datetime:
 def register_outside_device(actor, *, district_id: int, township_id: int | None, identifier: str, carrier: str,
                             serial: str, device_type: str, brand_model: str, installer_name: str | None,
                             gas_type: str, installed_on: date, address: str,
-                            owner_id: int | None = None) -> InstalledDevice:
+                            owner_id: int | None = None, household_category: str = "other") -> InstalledDevice:
     """An inspector of the district registers a device installed outside the platform (no order, no product)."""
     if not actor.is_inspector_of(district_id):
         raise NotAllowed(_("只能登记您负责的区县的设备。"))
@@ -67,6 +67,8 @@ def register_outside_device(actor, *, district_id: int, township_id: int | None,
         raise DomainError(_("请选择设备类型。"), field="device_type")
     if gas_type not in GasType.__members__:
         raise DomainError(_("请选择气源种类。"), field="gas_type")
+    if household_category not in HouseholdCategory.__members__:
+        raise DomainError(_("请选择用户类别。"), field="household_category")
     if not isinstance(installed_on, date) or installed_on > today_shanghai():
         raise DomainError(_("安装日期不能晚于今天。"), field="installed_on")
     if installed_on < EARLIEST_INSTALL:
@@ -84,7 +86,8 @@ def register_outside_device(actor, *, district_id: int, township_id: int | None,
         district_id=district_id, township_id=township_id, gas_type=GasType(gas_type), installed_at=installed_at,
         installed_on=installed_on, replace_by=services.replace_by(device_type, installed_on),
         state=DeviceState.active, state_at=installed_at, registered_by_id=actor.id, address=address,
-        address_tokens=address_search.tokens(address), brand_model=brand_model, installer_name=installer_name)
+        address_tokens=address_search.tokens(address), brand_model=brand_model, installer_name=installer_name,
+        household_category=household_category)
     try:
         with db.session.begin_nested():
             db.session.add(device)

@@ -81,7 +81,7 @@ def replace_by(device_type: str, installed_on: date) -> date:
 def record_installation(*, order_id: int, product: Product, owner_id: int, district_id: int,
                         township_id: int | None, devices: list[DeviceInput], installed_at: datetime,
                         actor, gas_type: GasType = GasType.natural_gas,
-                        address: str | None = None) -> list[InstalledDevice]:
+                        address: str | None = None, household_category: str = "other") -> list[InstalledDevice]:
     """Register the devices an order installed; a re-installation of the same order replaces its earlier set.
 
     Identifiers already registered for this order are updated in place (the same device re-fitted); the order's
@@ -100,7 +100,7 @@ def record_installation(*, order_id: int, product: Product, owner_id: int, distr
                       installed_at=installed_at, installed_on=installed_on,
                       replace_by=replace_by(product.device_type, installed_on), state=DeviceState.active,
                       state_at=installed_at, registered_by_id=getattr(actor, "id", None), address=address,
-                      address_tokens=address_search.tokens(address))
+                      address_tokens=address_search.tokens(address), household_category=household_category)
         if device is None:
             device = InstalledDevice(identifier=item.identifier, order_id=order_id, **fields)
             db.session.add(device)

@@ -91,7 +91,7 @@ def install_order(order: Order, *, actor, installed_at: datetime, devices: list[
     device_services.record_installation(
         order_id=order.id, product=line.product, owner_id=order.resident_id, district_id=order.district_id,
         township_id=order.township_id, devices=devices, installed_at=installed_at, actor=actor,
-        address=order.address)
+        address=order.address, household_category=order.household_category)
     transition(order, S.installed, actor=actor, message=N_("已上门安装并登记 %(count)s 台设备"),
                params={"count": len(devices)})
     order.installed_at = installed_at  # the time the installer gives, not the time it was typed in

@@ -142,6 +142,10 @@ class Order(TimestampMixin, db.Model):
     refunded_fen: Mapped[int] = mapped_column(Integer, default=0)
     #: The household category and policy the subsidy came from (None when no subsidy).
     subsidy_category: Mapped[str | None] = mapped_column(String(32))
+    #: The household's category when it ordered (its claim in force in the district, else `other`): the
+    #: monthly report counts orders and coverage by it (附件1 四(三)), subsidised or not.
+    household_category: Mapped[str] = mapped_column(String(32), nullable=False, server_default="other",
+                                                    default="other")
     subsidy_policy_id: Mapped[int | None] = mapped_column(ForeignKey("subsidy_policy.id", ondelete="SET NULL"))
 
     # Payment: one checkout session per attempt (OrderPayment); the current one is kept here too.

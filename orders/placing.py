@@ -144,6 +144,7 @@ def place_order(user, offer: Offer, details: OrderDetails, *, shown_token: str |
                   preferred_date=details.preferred_date, subtotal_fen=priced.subtotal_fen,
                   subsidy_fen=priced.subsidy_fen, amount_fen=priced.amount_fen, paid_fen=0, refunded_fen=0,
                   subsidy_category=priced.subsidy.category if subsidised else None,
+                  household_category=priced.subsidy.category or "other",
                   subsidy_policy_id=priced.subsidy.policy_id if subsidised else None, payment_attempts=0,
                   lines=[line])
     db.session.add(order)

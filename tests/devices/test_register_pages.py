@@ -39,7 +39,7 @@ def township():
 def _form(**overrides) -> dict:
     data = {"district": str(district("500103").id), "township": "", "identifier": "88.118.8/out-2026-0001",
             "carrier": "passive", "serial": "OUT0001", "device_type": "leak_alarm", "brand_model": "海湾 GST-JT",
-            "installer_name": "某燃气器具店", "gas_type": "natural_gas",
+            "installer_name": "某燃气器具店", "gas_type": "natural_gas", "household_category": "low_income",
             "installed_on": (today_shanghai() - timedelta(days=10)).isoformat(),
             "address": "较场口街道日月光 7 栋 1201"}
     data.update(overrides)
@@ -65,7 +65,7 @@ def test_inspector_registers_an_outside_platform_device(client, world, township)
     login(client, world.inspector)
     form_page = _page(client.get(URL))
     for name in ("district", "township", "identifier", "carrier", "serial", "device_type", "brand_model",
-                 "installer_name", "gas_type", "installed_on", "address"):
+                 "installer_name", "gas_type", "household_category", "installed_on", "address"):
         assert f'name="{name}"' in form_page
     assert "解放碑街道" in form_page
     response = client.post(URL, data=_form(township=str(township.id)))
@@ -73,6 +73,7 @@ def test_inspector_registers_an_outside_platform_device(client, world, township)
     [device] = _devices()
     assert response.headers["Location"].endswith(f"/utility/devices/{device.id}")
     assert device.identifier == "88.118.8/OUT-2026-0001" and device.serial == "OUT0001"
+    assert device.household_category == "low_income"  # counted in the priority households' coverage
     assert device.outside_platform and device.product_id is None and device.supplier_id is None
     assert device.state == DeviceState.active and device.township_id == township.id
     assert device.brand_model == "海湾 GST-JT" and device.installer_name == "某燃气器具店"
@@ -94,6 +95,7 @@ def test_inspector_registers_an_outside_platform_device(client, world, township)
     ({"carrier": "laser"}, ""),
     ({"device_type": "boiler"}, ""),
     ({"gas_type": "coal"}, ""),
+    ({"household_category": "royalty"}, ""),
     ({"brand_model": "   "}, ""),
     ({"address": ""}, ""),
     ({"installed_on": "2026-13-40"}, ""),

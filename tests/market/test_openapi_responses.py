@@ -89,6 +89,9 @@ def test_every_operation_answers_as_documented(client, doc, world):
         ("/announcements", "get", "/api/v1/announcements?district=500103&kind=product_removed", None),
         ("/announcements", "get", "/api/v1/announcements?kind=gossip", None),
         ("/openapi.json", "get", "/api/v1/openapi.json", None),
+        ("/coverage", "get", "/api/v1/coverage", None),
+        ("/coverage", "get", "/api/v1/coverage?month=2026-11", None),
+        ("/coverage", "get", "/api/v1/coverage?month=2026-13", None),
         ("/products/validate", "post", "/api/v1/products/validate", {
             "device_type": "leak_alarm", "usage": "household", "tier": "mid",
             "features": ["methane_detection"], "standards": ["GB 15322.2-2019"],

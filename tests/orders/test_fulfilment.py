@@ -121,6 +121,8 @@ def test_only_staff_of_the_orders_supplier_may_schedule(world):
 
 def test_installation_registers_each_device_for_the_household(world):
     order = make_order(world, S.scheduled, quantity=2)
+    order.household_category = "old_community"
+    db.session.commit()
     at = now_utc() - timedelta(hours=3)
     fulfilment.install_order(order, actor=world.staff, installed_at=at,
                              devices=[DeviceInput("88.118.8/gs-2026-000001", "passive", "SN0001"),
@@ -138,6 +140,7 @@ def test_installation_registers_each_device_for_the_household(world):
         assert d.district_id == order.district_id and d.supplier_id == world.supplier.id
         assert d.product_id == world.product.id and d.registered_by_id == world.staff.id
         assert d.replace_by == d.installed_on.replace(year=d.installed_on.year + 10)  # a valve lives 10 years
+        assert d.household_category == "old_community"  # the order's, for the monthly report's coverage
     assert "order.installed" in _actions(order)
     assert len(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "device.registered")).all()) == 2
     assert any(order.number in n.subject_text for n in _inbox(world.inspector))  # the inspector hears of it

@@ -203,3 +203,21 @@ def test_the_order_pages_read_in_english(client, world, paying):
     login(client, household())
     html = client.get(order_url(world) + "&lang=en").get_data(as_text=True)
     assert "Place an order" in html and "Amount payable" in html
+
+
+@pytest.mark.parametrize(("category", "status", "expected"), [
+    ("low_income", "verified", "low_income"),  # a subsidy policy pays for it
+    ("registered_poor", "verified", "registered_poor"),  # no policy for it: no subsidy, still counted as such
+    ("low_income", "pending", "other"),  # not verified yet: not a priority household for the statistics
+    ("low_income", "rejected", "other"),
+    (None, None, "other"),
+])
+def test_the_order_keeps_the_households_category_for_the_monthly_report(client, world, category, status,
+                                                                         expected):
+    policy(category="low_income", amount_fen=5000)
+    user = household(category=category, status=status or "verified")
+    login(client, user)
+    client.post(order_url(world), data=form(world))
+    [order] = orders_of(user)
+    assert order.household_category == expected
+    assert (order.subsidy_category is not None) == (expected == "low_income")
