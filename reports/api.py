@@ -21,7 +21,8 @@ def month_arg() -> tuple[Month | None, str | None]:
     if month is None:
         return None, _("月份应写成 YYYY-MM，例如 2026-11。")
     if month > Month.current():
-        return None, _("%(month)s 还没有开始，最近的月份是 %(current)s。", month=str(month), current=str(Month.current()))
+        return None, _("%(month)s 还没有开始，最近的月份是 %(current)s。", month=str(month),
+                       current=str(Month.current()))
     return month, None
 
 

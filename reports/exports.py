@@ -52,9 +52,10 @@ class Sheet:
 
 def flow_figures() -> list[tuple[str, str]]:
     """The per-line counts shown for the month and to its end, with their labels (in the reader's language)."""
-    return [("placed", _("下单")), ("paid", _("支付")), ("installed", _("安装")), ("confirmed", _("确认")),
-            ("inspected_passed", _("验收合格")), ("inspected_failed", _("验收不合格")), ("canceled", _("取消")),
-            ("refunded", _("退款")), ("devices_platform", _("平台安装设备")), ("devices_outside", _("平台外登记设备"))]
+    return [("placed", _("已下单")), ("paid", _("已支付")), ("installed", _("已安装")), ("confirmed", _("已确认")),
+            ("inspected_passed", _("验收合格")), ("inspected_failed", _("验收不合格")), ("canceled", _("已取消")),
+            ("refunded", _("已退款")), ("devices_platform", _("平台安装设备")),
+            ("devices_outside", _("平台外登记设备"))]
 
 
 def money_figures() -> list[tuple[str, str]]:
@@ -62,9 +63,9 @@ def money_figures() -> list[tuple[str, str]]:
 
 
 def case_figures() -> list[tuple[str, str]]:
-    return [("complaints_received", _("收到投诉举报")), ("complaints_accepted", _("受理")),
-            ("complaints_closed", _("办结")), ("complaints_closed_on_time", _("按期办结")),
-            ("alarms_opened", _("新增报警")), ("alarms_closed", _("关闭报警"))]
+    return [("complaints_received", _("收到的投诉举报")), ("complaints_accepted", _("已受理")),
+            ("complaints_closed", _("已办结")), ("complaints_closed_on_time", _("按期办结")),
+            ("alarms_opened", _("新增报警")), ("alarms_closed", _("已关闭的报警"))]
 
 
 def moment_figures() -> list[tuple[str, str]]:
@@ -119,7 +120,7 @@ def _summary_sheet(report, place: str) -> Sheet:
 
 
 def _price_sheet(report) -> Sheet:
-    sheet = Sheet(_("价格"), [Column(_("设备类型"), "text"), Column(_("档次"), "text"), Column(_("订单数")),
+    sheet = Sheet(_("价格统计"), [Column(_("设备类型"), "text"), Column(_("档次"), "text"), Column(_("订单数")),
                              Column(_("最低价（元）"), "money"), Column(_("中位价（元）"), "price"),
                              Column(_("平均价（元）"), "price"), Column(_("最高价（元）"), "money")])
     for p in report.prices:
@@ -166,7 +167,8 @@ def district_sheets(report: DistrictReport) -> list[Sheet]:
 def city_sheets(report: CityReport) -> list[Sheet]:
     sheets = [_summary_sheet(report, _("重庆市"))]
     columns = _line_columns([Column(_("区县代码"), "text"), Column(_("区县"), "text")])
-    columns += [Column(_("重点用户目标户数")), Column(_("重点用户已覆盖（累计）")), Column(_("重点用户覆盖率"), "share")]
+    columns += [Column(_("重点用户目标户数")), Column(_("重点用户已覆盖（累计）")),
+                Column(_("重点用户覆盖率"), "share")]
     columns += [Column(_("%(figure)s（本月）", figure=label)) for _n, label in case_figures()]
     columns += [Column(label) for _n, label in moment_figures()]
     districts = Sheet(_("各区县"), columns)

@@ -173,16 +173,37 @@ def _district_cells(month: Month, district_id: int, refreshed) -> tuple[dict, di
     return flow, totals, "live"
 
 
-def _district_figures(month: Month, scope: str, district_ids: list[int] | None, refreshed) -> dict[int, dict]:
-    """Per district: the cells' totals with the cases, alarms, device states and targets (rollup or live)."""
+_FIGURE_COLUMNS = None
+
+
+def _figure_columns():
+    """The rollup's district figure columns, in rollup.DISTRICT_FIGURES order (built once)."""
+    global _FIGURE_COLUMNS  # noqa: PLW0603 - a cache of immutable column objects
+    if _FIGURE_COLUMNS is None:
+        _FIGURE_COLUMNS = tuple(ReportDistrictMonth.__table__.c[name] for name in rollup.DISTRICT_FIGURES)
+    return _FIGURE_COLUMNS
+
+
+def _rollup_district_figures(month: Month, district_ids: list[int] | None) -> dict[str, dict[int, dict]]:
+    """Both scopes of the month from the rollup, in one query of plain rows: {"month": {id: figures}, "total": ...}."""
+    table = ReportDistrictMonth.__table__
+    query = select(table.c.scope, table.c.district_id, *_figure_columns()).where(table.c.month == str(month))
+    if district_ids is not None:
+        query = query.where(table.c.district_id.in_(district_ids))
+    out: dict[str, dict[int, dict]] = {"month": {}, "total": {}}
+    names = rollup.DISTRICT_FIGURES
+    for row in db.session.execute(query):
+        out[row[0]][row[1]] = dict(zip(names, row[2:], strict=True))
+    return out
+
+
+def _both_scopes(month: Month, district_ids: list[int] | None, refreshed) -> tuple[dict, dict]:
+    """Per district: the month's figures and the running totals (rollup or live)."""
     if rollup.holds(refreshed, month):
-        query = select(ReportDistrictMonth).where(ReportDistrictMonth.month == str(month),
-                                                  ReportDistrictMonth.scope == scope)
-        if district_ids is not None:
-            query = query.where(ReportDistrictMonth.district_id.in_(district_ids))
-        return {r.district_id: {n: getattr(r, n) for n in rollup.DISTRICT_FIGURES}
-                for r in db.session.scalars(query)}
-    return _live_district_figures(month, scope, district_ids, refreshed)
+        both = _rollup_district_figures(month, district_ids)
+        return both["month"], both["total"]
+    return (_live_district_figures(month, "month", district_ids, refreshed),
+            _live_district_figures(month, "total", district_ids, refreshed))
 
 
 def _live_district_figures(month: Month, scope: str, district_ids, refreshed) -> dict[int, dict]:
@@ -190,7 +211,7 @@ def _live_district_figures(month: Month, scope: str, district_ids, refreshed) ->
     one = district_ids[0] if district_ids is not None and len(district_ids) == 1 else None
     start = month.start if scope == "month" else None
     if scope == "total" and rollup.holds(refreshed, month.previous()):
-        out = _district_figures(month.previous(), "total", district_ids, refreshed)
+        out = _rollup_district_figures(month.previous(), district_ids)["total"]
         flow = _live_district_figures(month, "month", district_ids, refreshed)
         for district, figures in flow.items():
             row = out.setdefault(district, dict.fromkeys(rollup.DISTRICT_FIGURES, 0))
@@ -215,10 +236,11 @@ def _live_district_figures(month: Month, scope: str, district_ids, refreshed) ->
 
 def _prices(month: Month, district_id: int, refreshed) -> list[PriceRow]:
     if rollup.holds(refreshed, month):
-        rows = [{c: getattr(r, c) for c in ("device_type", "tier", "orders", "min_fen", "max_fen", "median_fen",
-                                             "mean_fen")}
-                for r in db.session.scalars(select(ReportPrice).where(ReportPrice.month == str(month),
-                                                                      ReportPrice.district_id == district_id))]
+        table = ReportPrice.__table__
+        names = ("device_type", "tier", "orders", "min_fen", "max_fen", "median_fen", "mean_fen")
+        rows = [dict(zip(names, row, strict=True)) for row in db.session.execute(
+            select(*(table.c[n] for n in names)).where(table.c.month == str(month),
+                                                       table.c.district_id == district_id))]
     else:
         until = min(month.end, now_utc())
         rows = (compute.prices(month.start, until, city=True) if district_id == 0
@@ -254,8 +276,9 @@ def district_report(district: District, month: Month) -> DistrictReport:
     refreshed = rollup.last_refresh()
     flow, totals, source = _district_cells(month, district.id, refreshed)
     zero = dict.fromkeys(rollup.DISTRICT_FIGURES, 0)
-    figures_month = {**zero, **_district_figures(month, "month", [district.id], refreshed).get(district.id, {})}
-    figures_total = {**zero, **_district_figures(month, "total", [district.id], refreshed).get(district.id, {})}
+    month_figures, total_figures = _both_scopes(month, [district.id], refreshed)
+    figures_month = {**zero, **month_figures.get(district.id, {})}
+    figures_total = {**zero, **total_figures.get(district.id, {})}
     targets = compute.targets(district.id)
     townships = list(db.session.execute(select(Township.id, Township.name).where(Township.district_id == district.id)
                                         .order_by(Township.name, Township.id)))
@@ -297,17 +320,16 @@ def city_report(month: Month) -> CityReport:
     _check(month)
     refreshed = rollup.last_refresh()
     source = "rollup" if rollup.holds(refreshed, month) else "live"
-    month_figures = _district_figures(month, "month", None, refreshed)
-    total_figures = _district_figures(month, "total", None, refreshed)
+    month_figures, total_figures = _both_scopes(month, None, refreshed)
     lines = []
-    zero = dict.fromkeys(rollup.DISTRICT_FIGURES, 0)
-    city_month, city_total = dict(zero), dict(zero)
+    names = rollup.DISTRICT_FIGURES
+    zero = dict.fromkeys(names, 0)
     for district_id, code, name, name_en in _districts():
         m, t = {**zero, **month_figures.get(district_id, {})}, {**zero, **total_figures.get(district_id, {})}
-        _add(city_month, m)
-        _add(city_total, t)
-        lines.append(DistrictLine(key=code, label=name, month=m, total=t, target=int(t.get("target", 0)), code=code,
-                                  name_en=name_en, priority_target=int(t.get("priority_target", 0))))
+        lines.append(DistrictLine(key=code, label=name, month=m, total=t, target=int(t["target"]), code=code,
+                                  name_en=name_en, priority_target=int(t["priority_target"])))
+    city_month = {n: sum(line.month[n] for line in lines) for n in names}
+    city_total = {n: sum(line.total[n] for line in lines) for n in names}
     as_of = as_utc(refreshed.refreshed_at) if source == "rollup" else now_utc()
     summary = Line(key="city", label="", month=city_month, total=city_total, target=int(city_total.get("target", 0)))
     return CityReport(month=month, source=source, as_of=as_of, summary=summary, prices=_prices(month, 0, refreshed),

@@ -21,16 +21,19 @@ def part() -> dict:
         "code": {**_STR, "description": _l("区县代码（GB/T 2260，功能区为 LJXQ / GXQ / WSJK）。")},
         "name": _STR,
         "target": {**_COUNT, "description": _l("各街道乡镇、各类用户、各设备类型的目标户数之和。")},
-        "installed": {**_COUNT, "description": _l("截至该月末已安装的户数：平台订单已安装的，加上安检员登记的平台外设备。")},
+        "installed": {**_COUNT,
+                      "description": _l("截至该月末已安装的户数：平台订单已安装的，加上安检员登记的平台外设备。")},
         "coverage": _SHARE,
-        "priority_target": {**_COUNT, "description": _l("重点用户（老旧小区居民、建档贫困户、城镇低保户）的目标户数。")},
+        "priority_target": {**_COUNT,
+                            "description": _l("重点用户（老旧小区居民、建档贫困户、城镇低保户）的目标户数。")},
         "priority_installed": _COUNT,
         "priority_coverage": _SHARE,
         "rank": {"type": ["integer", "null"], "minimum": 1,
                  "description": _l("按重点用户覆盖率的全市排名（并列同名次）；没有重点用户目标的区县为 null。")},
     })
     return {
-        "tags": [{"name": "reports", "description": _l("公开统计：各区县燃气安全装置的覆盖情况（不含任何个人信息）。")}],
+        "tags": [{"name": "reports",
+                  "description": _l("公开统计：各区县燃气安全装置的覆盖情况（不含任何个人信息）。")}],
         "paths": {"/coverage": {"get": {
             "operationId": "getCoverage", "tags": ["reports"],
             "summary": _l("各区县的目标、已安装户数和覆盖率"),

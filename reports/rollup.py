@@ -136,11 +136,21 @@ def _district_rows(month: Month, scope: str, figures: dict[int, dict[str, int]])
     return [dict(values, month=str(month), scope=scope, district_id=district) for district, values in figures.items()]
 
 
-def last_refresh() -> ReportRefresh | None:
-    return db.session.scalars(select(ReportRefresh).order_by(ReportRefresh.id.desc()).limit(1)).first()
+@dataclass(frozen=True)
+class Refreshed:
+    refreshed_at: datetime
+    last_month: str | None
 
 
-def holds(refresh_row: ReportRefresh | None, month: Month) -> bool:
+def last_refresh() -> Refreshed | None:
+    """When the rollup was built and its last month (None before the first refresh)."""
+    table = ReportRefresh.__table__
+    row = db.session.execute(select(table.c.refreshed_at, table.c.last_month).order_by(table.c.id.desc())
+                             .limit(1)).first()
+    return Refreshed(row[0], row[1]) if row is not None else None
+
+
+def holds(refresh_row: Refreshed | None, month: Month) -> bool:
     """The rollup has `month` (every closed month from the first activity to its last month)."""
     if refresh_row is None or refresh_row.last_month is None:
         return False

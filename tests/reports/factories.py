@@ -138,7 +138,7 @@ def build() -> Dataset:
     data = Dataset(official=world.official, other_official=other_world.official,
                    regulator=make_user(Role.regulator), inspector=make_user(Role.inspector, districts=("500103",)),
                    jiefangbei=jiefangbei, qixinggang=qixinggang)
-    S = OrderState
+    S = OrderState  # noqa: N806 - short, like the state tables in orders.models
     o = data.orders
     o["A"] = make_order(world, resident=resident, township=jiefangbei, product=valve, category="old_community",
                         state=S.inspected, created=cq("2026-10-20 09:00"), paid=cq("2026-10-21 10:00"),

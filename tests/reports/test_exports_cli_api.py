@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from reports import exports, monthly
@@ -36,11 +37,11 @@ def test_district_csv_has_every_table_with_the_figures(app, data):
         body = exports.csv_bytes(exports.district_sheets(monthly.district_report(district("500103"), NOV)))
     rows = _csv_rows(body)
     assert rows[0] == ["渝中区 2026-11 月统计通报"]
-    assert _find(rows, "下单") == ["下单", "3", "4"]
+    assert _find(rows, "已下单") == ["已下单", "3", "4"]
     assert _find(rows, "已承诺补贴（元）") == ["已承诺补贴（元）", "0.00", "100.00"]
     assert _find(rows, "应拨付补贴（元）") == ["应拨付补贴（元）", "100.00", "100.00"]
     assert _find(rows, "覆盖率")[-1] == "10.53%"  # 2 of 19
-    for title in ("按街道乡镇", "按用户类别", "按设备类型", "目标覆盖", "价格"):
+    for title in ("按街道乡镇", "按用户类别", "按设备类型", "目标覆盖", "价格统计"):
         assert [title] in rows
     assert _find(rows, "七星岗街道")[1:3] == ["2", "2"]  # placed this month, and to its end
     price = _find(rows, "可燃气体探测器") if any(r and r[0] == "可燃气体探测器" for r in rows) else None
@@ -50,10 +51,10 @@ def test_district_csv_has_every_table_with_the_figures(app, data):
 
 
 def test_english_labels(app, data):
-    with app.test_request_context("/?lang=en"):
+    with app.test_request_context("/?lang=en"), force_locale("en"):
         rows = _csv_rows(exports.csv_bytes(exports.city_sheets(monthly.city_report(NOV))))
     assert "Chongqing" in rows[0][0] and "2026-11" in rows[0][0]
-    assert not any("下单" in cell for row in rows for cell in row)
+    assert not any("已下单" in cell for row in rows for cell in row)
 
 
 def test_formula_text_is_neutralised(app, data):
@@ -73,13 +74,13 @@ def test_xlsx_header_widths_and_number_formats(app, data):
     with app.test_request_context("/?lang=zh_CN"):
         body = exports.xlsx_bytes(exports.district_sheets(monthly.district_report(district("500103"), NOV)))
     book = load_workbook(io.BytesIO(body))
-    assert book.sheetnames == ["汇总", "按街道乡镇", "按用户类别", "按设备类型", "目标覆盖", "价格"]
+    assert book.sheetnames == ["汇总", "按街道乡镇", "按用户类别", "按设备类型", "目标覆盖", "价格统计"]
     summary = book["汇总"]
     header = next(r for r in range(1, 6) if summary.cell(r, 1).value == "指标")
     assert summary.cell(header, 1).font.bold
     committed = next(r for r in range(header, summary.max_row + 1) if summary.cell(r, 1).value == "已承诺补贴（元）")
     assert float(summary.cell(committed, 3).value) == 100.0 and summary.cell(committed, 3).number_format == "#,##0.00"
-    prices = book["价格"]
+    prices = book["价格统计"]
     assert [c.value for c in prices[1]][:3] == ["设备类型", "档次", "订单数"]
     alarm_row = next(row for row in prices.iter_rows(min_row=2) if row[2].value == 2)
     assert float(alarm_row[4].value) == 599.0 and alarm_row[4].number_format == "#,##0.00"  # the median, in yuan

@@ -80,8 +80,9 @@ def test_breakdowns_by_township_category_and_device_type(data, source):
     report = monthly.district_report(district("500103"), NOV)
     towns = {line.label: line for line in report.townships}
     assert set(towns) == {"解放碑街道", "七星岗街道"}
-    assert (towns["解放碑街道"].m("placed"), towns["解放碑街道"].m("installed"), towns["解放碑街道"].t("covered")) == (1, 2, 1)
-    assert (towns["七星岗街道"].m("placed"), towns["七星岗街道"].m("canceled"), towns["七星岗街道"].t("covered")) == (2, 2, 1)
+    jiefangbei, qixinggang = towns["解放碑街道"], towns["七星岗街道"]
+    assert (jiefangbei.m("placed"), jiefangbei.m("installed"), jiefangbei.t("covered")) == (1, 2, 1)
+    assert (qixinggang.m("placed"), qixinggang.m("canceled"), qixinggang.t("covered")) == (2, 2, 1)
     assert (towns["解放碑街道"].target, towns["七星岗街道"].target) == (15, 4)
 
     categories = [line.key for line in report.categories]
@@ -101,7 +102,8 @@ def test_breakdowns_by_township_category_and_device_type(data, source):
 def test_coverage_rows_priority_first(data, source):
     rows = monthly.district_report(district("500103"), NOV).coverage
     assert [(r.category, r.township, r.target, r.covered) for r in rows] == [
-        ("old_community", "解放碑街道", 10, 1), ("low_income", "七星岗街道", 4, 1), ("other", "解放碑街道", 5, 0)]  # E failed inspection
+        ("old_community", "解放碑街道", 10, 1), ("low_income", "七星岗街道", 4, 1),
+        ("other", "解放碑街道", 5, 0)]  # E failed its inspection: not covered
     assert rows[0].priority and not rows[-1].priority
     assert rows[1].coverage == 0.25
 
