@@ -82,7 +82,7 @@ class OutsideDeviceForm(BaseForm):
                            validators=[InputRequired(message=_l("请选择气源种类。"))])
     household_category = SelectField(_l("用户类别"), choices=choices(HOUSEHOLD_CATEGORY_TITLES),
                                      default=HouseholdCategory.other.value,
-                                     validators=[InputRequired(message=_l("请选择用户类别。"))],
+                                     validators=[Optional()],
                                      description=_l("老旧小区居民、建档贫困户、城镇低保户计入重点用户的覆盖率。"))
     installed_on = DateField(_l("安装日期"), validators=[InputRequired(message=_l("请填写安装日期。"))])
     address = StringField(_l("安装地址"), validators=[DataRequired(message=_l("请填写安装地址。")),

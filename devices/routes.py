@@ -275,7 +275,7 @@ def new_device():
             device_type=form.device_type.data, brand_model=form.brand_model.data,
             installer_name=form.installer_name.data, gas_type=form.gas_type.data,
             installed_on=form.installed_on.data, address=form.address.data,
-            household_category=form.household_category.data)))
+            household_category=form.household_category.data or "other")))
         if status is None:
             flash(_("设备 %(identifier)s 已登记。", identifier=created[0].identifier), "success")
             return redirect(url_for("devices.utility_device", device_id=created[0].id), code=303)
