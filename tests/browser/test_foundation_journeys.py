@@ -27,7 +27,7 @@ def test_failed_login_shows_generic_message(live_server, page, db):
     page.get_by_label("邮箱或手机号码").fill("nobody@example.test")
     page.get_by_label("密码").fill("wrong-password")
     page.get_by_role("button", name="登录").click()
-    assert page.get_by_text("账号或密码不正确。").is_visible()
+    page.get_by_text("账号或密码不正确。").wait_for(state="visible")  # after the answer to the POST, however slow
 
 
 def test_keyboard_user_can_reach_the_skip_link(live_server, page, db):
