@@ -17,8 +17,12 @@ the URL names, and dropped at the end — the test database itself is not touche
      state machine with consistent times and amounts (canceled, refunded, waiting at every step, 6 % failing
      their first inspection and installed again; nothing after now); an inspection per inspection, an installed
      device per installed order plus 2 % registered outside the platform (order_id NULL), alarms, complaint
-     cases. The encrypted columns hold one value encrypted once with core.crypto (decryptable by the app);
-  3. `reports.rollup.refresh()` once (committed), then best of `--runs` runs of: the baseline
+     cases. The encrypted columns hold one value encrypted once with core.crypto (decryptable by the app).
+     The big tables' secondary indexes (and on PostgreSQL their foreign keys) are dropped before the load and
+     re-created after it from the DDL the migrations wrote (defer_schema: the schema ends identical to a fresh
+     `flask db upgrade`); SQLite checks the CHECK constraints once after the load, set-wise (verify_checks),
+     instead of row by row. All of that is inside the generation time printed;
+  3. `reports.rollup.refresh()` once (committed), then best of `--runs` interleaved rounds of: the baseline
      `SELECT count(*) FROM purchase_order`, the city report of the last closed month (reports.monthly.city_report,
      read from the rollup), one district's report, the ranking, the public coverage document; and, for
      information, best of `--live-runs`: the current month's city report (live, to date), last month's city
@@ -209,12 +213,12 @@ class City:
                     "updated_at": stamp})
         db.session.execute(insert(Product), products)
         #: (supplier, device type, tier) -> (product id, price, fee, description)
-        self.products = {(s, t, r): (pid, price, fee, f"Bench{s} B{s}-{t[:1].upper()}{r}")
-                         for pid, s, t, r, price, fee in db.session.execute(
-                             select(Product.id, Product.supplier_id, Product.device_type, Product.tier,
-                                    Product.price_fen, Product.install_fee_fen))}
-        self.products = {(s, str(getattr(t, "value", t)), str(getattr(r, "value", r))): v
-                         for (s, t, r), v in self.products.items()}
+        self.products = {}
+        for pid, s, device_type, tier, price, fee in db.session.execute(
+                select(Product.id, Product.supplier_id, Product.device_type, Product.tier, Product.price_fen,
+                       Product.install_fee_fen)):
+            t, r = str(device_type), str(tier)  # StrEnum members: their values
+            self.products[(s, t, r)] = (pid, price, fee, f"Bench{s} B{s}-{t[:1].upper()}{r}")
         db.session.execute(insert(ListVersion), [
             {"district_id": d, "number": 1, "published_at": stamp, "snapshot": {}, "problems": []}
             for d in self.district_ids])
@@ -459,7 +463,8 @@ def defer_schema(connection, kind: str) -> list[str]:
         "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%(tables)s)", {"tables": tables}).all()
     indexes = connection.exec_driver_sql(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ANY(%(tables)s) "
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+        "AND tablename = ANY(%(tables)s) "
         "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u', 'x'))",
         {"tables": tables}).all()
     for table, name, _definition in keys:

@@ -103,13 +103,18 @@ def cells(start: datetime | None, end: datetime, district_id: int | None = None)
         out[_key(row)]["inspected_failed"] += int(row[5] or 0)
 
     outside = InstalledDevice.order_id.is_(None)
+    # The state is tested in the sums, not in WHERE: given `state IN (...)` the planner (SQLite without ANALYZE)
+    # reads every device in place through ix_installed_device_state_seen instead of the range's through
+    # ix_installed_device_installed_at — 1.5 s instead of 10-80 ms at a million devices.
+    in_place = InstalledDevice.state.in_([s.value for s in IN_PLACE])
     devices = (select(InstalledDevice.district_id, func.coalesce(InstalledDevice.township_id, ZERO),
                       InstalledDevice.household_category, InstalledDevice.device_type,
-                      func.sum(case((outside, 0), else_=1)), func.sum(case((outside, 1), else_=0)))
-               .where(_in_range(InstalledDevice.installed_at, start, end),
-                      InstalledDevice.state.in_([s.value for s in IN_PLACE]))
+                      func.sum(case((and_(in_place, ~outside), 1), else_=0)),
+                      func.sum(case((and_(in_place, outside), 1), else_=0)))
+               .where(_in_range(InstalledDevice.installed_at, start, end))
                .group_by(InstalledDevice.district_id, func.coalesce(InstalledDevice.township_id, ZERO),
-                         InstalledDevice.household_category, InstalledDevice.device_type))
+                         InstalledDevice.household_category, InstalledDevice.device_type)
+               .having(func.sum(case((in_place, 1), else_=0)) > 0))
     for row in db.session.execute(_where_district(devices, InstalledDevice.district_id, district_id)):
         figures = out[_key(row)]
         figures["devices_platform"] += int(row[4] or 0)
@@ -166,12 +171,16 @@ DEVICE_STATE_FIGURES = {DeviceState.active.value: "devices_active", DeviceState.
 def device_states(district_id: int | None = None) -> dict[int, dict[str, int]]:
     """The devices in place now, per district and state (the state is not kept historically)."""
     out: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(DEVICE_STATE_FIGURES.values(), 0))
+    # Every state, filtered here: without a WHERE on the state the GROUP BY reads only the covering index
+    # ix_installed_device_district_state (60 ms at a million devices on SQLite, instead of 1.9 s through
+    # ix_installed_device_state_seen and a row look-up per device).
     query = (select(InstalledDevice.district_id, InstalledDevice.state, func.count())
-             .where(InstalledDevice.state.in_(list(DEVICE_STATE_FIGURES)))
              .group_by(InstalledDevice.district_id, InstalledDevice.state))
     for district, state, count in db.session.execute(_where_district(query, InstalledDevice.district_id,
                                                                      district_id)):
-        out[int(district)][DEVICE_STATE_FIGURES[str(state)]] = int(count)
+        name = DEVICE_STATE_FIGURES.get(str(state))
+        if name is not None:
+            out[int(district)][name] = int(count)
     return dict(out)
 
 

@@ -202,17 +202,20 @@ def _both_scopes(month: Month, district_ids: list[int] | None, refreshed) -> tup
     if rollup.holds(refreshed, month):
         both = _rollup_district_figures(month, district_ids)
         return both["month"], both["total"]
-    return (_live_district_figures(month, "month", district_ids, refreshed),
-            _live_district_figures(month, "total", district_ids, refreshed))
+    flow = _live_district_figures(month, "month", district_ids, refreshed)
+    return flow, _live_district_figures(month, "total", district_ids, refreshed, flow=flow)
 
 
-def _live_district_figures(month: Month, scope: str, district_ids, refreshed) -> dict[int, dict]:
+def _live_district_figures(month: Month, scope: str, district_ids, refreshed,
+                           flow: dict[int, dict] | None = None) -> dict[int, dict]:
+    """`flow`: the month's own figures when the caller has them already (the total adds them to last month's)."""
     until = min(month.end, now_utc())
     one = district_ids[0] if district_ids is not None and len(district_ids) == 1 else None
     start = month.start if scope == "month" else None
     if scope == "total" and rollup.holds(refreshed, month.previous()):
         out = _rollup_district_figures(month.previous(), district_ids)["total"]
-        flow = _live_district_figures(month, "month", district_ids, refreshed)
+        if flow is None:
+            flow = _live_district_figures(month, "month", district_ids, refreshed)
         for district, figures in flow.items():
             row = out.setdefault(district, dict.fromkeys(rollup.DISTRICT_FIGURES, 0))
             for name in rollup.DISTRICT_FIGURES:
